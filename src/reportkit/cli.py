@@ -1,0 +1,61 @@
+"""Command line: `reportkit render|check ...`.  The only place that prints and exits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import ReportkitError
+
+EPILOG = """\b
+Examples:
+  reportkit render --year 2024
+  reportkit render --year 2025 --project ../my-report --output out/report.docx
+"""
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+@click.version_option(package_name="reportkit")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Render a Chinese industry research report as Word from Excel datasets and templates."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _fail(ctx: click.Context, exc: ReportkitError) -> None:
+    if ctx.obj.get("debug"):
+        raise exc
+    for line in str(exc).splitlines():
+        click.echo(f"error: {line}", err=True)
+    ctx.exit(1)
+
+
+@main.command(epilog=EPILOG)
+@click.option("--year", type=int, required=True, help="Edition year: reads datasets/YEAR/.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The report project folder (holds report.toml).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the DOCX (default: build/YEAR/<title>.docx).")
+@click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
+@click.pass_context
+def render(ctx: click.Context, year: int, project: Path, output: Path | None, timings: bool) -> None:
+    """Render the edition YEAR to DOCX; prints the path it wrote as its last line."""
+    from .pipeline import render as run
+
+    try:
+        result = run(project, year, output)
+    except ReportkitError as exc:
+        _fail(ctx, exc)
+        return
+    if timings:
+        for stage, seconds in result.timings.stages.items():
+            click.echo(f"{stage:10s} {seconds:6.2f} s", err=True)
+    click.echo(str(result.path))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

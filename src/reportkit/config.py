@@ -1,0 +1,160 @@
+"""Read and check the manifest (`report.toml`) into frozen dataclasses."""
+
+from __future__ import annotations
+
+import difflib
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Location, Problem, ProblemsFound
+
+MANIFEST = "report.toml"
+REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "subject", "keywords", "clients")
+TOP_KEYS = ("report", "front", "chapters")
+PART_KEYS = ("title", "template")
+CHAPTER_KEYS = ("title", "sections")
+TITLE_FIELDS = ("start", "end", "year")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A titled piece of the outline rendered from one template (a section or front matter)."""
+
+    title: str
+    template: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    sections: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The report project: where it is, its title pattern and its outline."""
+
+    root: Path
+    title_pattern: str
+    horizon: int
+    publisher: str
+    output: str
+    reference_docx: Path | None
+    front: tuple[Part, ...]
+    chapters: tuple[Chapter, ...]
+    subject: str = ""
+    keywords: str = ""
+    clients: tuple[str, ...] = ()
+
+    def title(self, year: int) -> str:
+        """Return the report title of the edition `year`."""
+        return self.title_pattern.format(start=year, end=year + self.horizon, year=year)
+
+    def parts(self) -> list[Part]:
+        """Every template-backed part in document order."""
+        return list(self.front) + [s for c in self.chapters for s in c.sections]
+
+
+def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, problems: list[Problem]) -> None:
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+            problems.append(Problem("unknown_key", f"unknown key {key!r} in {where}{extra}", Location(MANIFEST)))
+
+
+def _inside(root: Path, rel: str, what: str, problems: list[Problem]) -> Path | None:
+    path = (root / rel).resolve()
+    try:
+        path.relative_to(root.resolve())
+    except ValueError:
+        problems.append(Problem("path_escape", f"{what} {rel!r} points outside the project", Location(MANIFEST)))
+        return None
+    return path
+
+
+def _part(raw: Any, where: str, root: Path, problems: list[Problem]) -> Part | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem("bad_value", f"{where} must be a table with title and template", Location(MANIFEST)))
+        return None
+    _check_keys(raw, PART_KEYS, where, problems)
+    title, template = raw.get("title"), raw.get("template")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(Problem("missing", f"{where} needs a title", Location(MANIFEST)))
+        return None
+    if not isinstance(template, str) or not template.strip():
+        problems.append(Problem("missing", f"{where} ({title}) needs a template", Location(MANIFEST)))
+        return None
+    path = _inside(root / "templates", template, "template", problems)
+    if path is not None and not path.is_file():
+        problems.append(Problem("missing", f"template templates/{template} of {title!r} does not exist",
+                                Location(MANIFEST)))
+    return Part(title.strip(), template)
+
+
+def load_manifest(project: Path) -> Manifest:
+    """Return the checked manifest of `project`; raises ConfigError/ProblemsFound listing every problem."""
+    path = project / MANIFEST
+    if not path.is_file():
+        raise ConfigError(f"no {MANIFEST} in {project} (is --project the report folder?)", Location(MANIFEST),
+                          code="missing")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", Location(MANIFEST), code="syntax") from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", Location(MANIFEST), code="syntax") from None
+    problems: list[Problem] = []
+    _check_keys(raw, TOP_KEYS, "the manifest", problems)
+    report = raw.get("report", {})
+    if not isinstance(report, dict):
+        report = {}
+    _check_keys(report, REPORT_KEYS, "[report]", problems)
+    pattern = report.get("title")
+    if not isinstance(pattern, str) or not pattern.strip():
+        problems.append(Problem("missing", "[report] title is missing", Location(MANIFEST)))
+        pattern = "{start}"
+    for _lit, field, _spec, _conv in string.Formatter().parse(pattern):
+        if field is not None and field not in TITLE_FIELDS:
+            problems.append(Problem("bad_value", f"[report] title uses {{{field}}}; it may use "
+                                    + ", ".join("{%s}" % f for f in TITLE_FIELDS), Location(MANIFEST)))
+    horizon = report.get("horizon", 6)
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 30:
+        problems.append(Problem("bad_value", f"[report] horizon must be a whole number of years, got {horizon!r}",
+                                Location(MANIFEST)))
+        horizon = 6
+    reference = None
+    if report.get("reference_docx"):
+        reference = _inside(project, str(report["reference_docx"]), "reference_docx", problems)
+        if reference is not None and not reference.is_file():
+            problems.append(Problem("missing", f"reference_docx {report['reference_docx']!r} does not exist",
+                                    Location(MANIFEST)))
+    output = str(report.get("output", "build/{year}/{title}.docx"))
+    front = [p for i, f in enumerate(raw.get("front", []) or []) if (p := _part(f, f"[[front]] #{i + 1}", project, problems))]
+    chapters = []
+    raw_chapters = raw.get("chapters", [])
+    if not raw_chapters:
+        problems.append(Problem("missing", "the outline has no [[chapters]]", Location(MANIFEST)))
+    for i, ch in enumerate(raw_chapters):
+        where = f"[[chapters]] #{i + 1}"
+        if not isinstance(ch, dict) or not isinstance(ch.get("title"), str):
+            problems.append(Problem("missing", f"{where} needs a title", Location(MANIFEST)))
+            continue
+        _check_keys(ch, CHAPTER_KEYS, where, problems)
+        sections = [p for j, s in enumerate(ch.get("sections", []) or [])
+                    if (p := _part(s, f"{where} section {j + 1}", project, problems))]
+        if not sections:
+            problems.append(Problem("missing", f"chapter {ch['title']!r} has no sections", Location(MANIFEST)))
+        chapters.append(Chapter(ch["title"].strip(), tuple(sections)))
+    clients = report.get("clients", [])
+    if problems:
+        raise ProblemsFound(problems)
+    return Manifest(
+        root=project, title_pattern=pattern, horizon=horizon, publisher=str(report.get("publisher", "")),
+        output=output, reference_docx=reference, front=tuple(front), chapters=tuple(chapters),
+        subject=str(report.get("subject", "")), keywords=str(report.get("keywords", "")),
+        clients=tuple(str(c) for c in clients) if isinstance(clients, list) else (),
+    )

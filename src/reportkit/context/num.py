@@ -1,0 +1,42 @@
+"""Numbers that remember where they came from."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..data.tables import CellRef
+
+
+class Num(float):
+    """A float with provenance: the `unit`, the cells it was computed from, and how.
+
+    Arithmetic on a Num gives a plain float: provenance is only promised for values that the
+    context layer computed (a cell, a YoY, a CAGR ...).
+    """
+
+    unit: str
+    refs: tuple[CellRef, ...]
+    expr: str
+
+    def __new__(cls, value: float, unit: str = "", refs: Iterable[CellRef] = (), expr: str = "") -> "Num":
+        obj = super().__new__(cls, value)
+        obj.unit = unit
+        obj.refs = tuple(refs)
+        obj.expr = expr
+        return obj
+
+    def __repr__(self) -> str:
+        return f"Num({float(self)!r}, unit={self.unit!r}, expr={self.expr!r})"
+
+    def __reduce__(self):  # keep provenance through pickling (process pools)
+        return (Num, (float(self), self.unit, self.refs, self.expr))
+
+
+def cell_range(refs: tuple[CellRef, ...]) -> str:
+    """Return `B9:D9` for refs on one sheet, else the refs joined with commas."""
+    if not refs:
+        return ""
+    if len(refs) == 1:
+        return refs[0].cell
+    return f"{refs[0].cell}:{refs[-1].cell}" if len({(r.file, r.sheet) for r in refs}) == 1 else ",".join(
+        r.cell for r in refs)

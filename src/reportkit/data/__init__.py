@@ -1,0 +1,6 @@
+"""Data stage: Excel workbooks -> validated raw tables that remember their cells."""
+
+from .excel import load_edition, load_workbook_tables
+from .tables import CellRef, Column, DateValue, RawRow, RawTable
+
+__all__ = ["CellRef", "Column", "DateValue", "RawRow", "RawTable", "load_edition", "load_workbook_tables"]

@@ -1,0 +1,356 @@
+"""Read an edition's workbooks (the only module that touches openpyxl).
+
+Every sheet becomes a :class:`RawTable`; every problem found is collected with its file,
+sheet and cell, so that one run reports all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError, Location, Problem, ProblemsFound
+from .tables import (
+    ASSUMPTION_LABEL,
+    UNIT_HEADER,
+    YEAR_HEADER,
+    CellRef,
+    Column,
+    DateValue,
+    RawRow,
+    RawTable,
+    Scalar,
+)
+
+META_KEYS = {"ID": "id", "标题": "title", "单位": "unit", "来源": "source", "示例": "illustrative",
+             "说明": "note", "必须合计": "must_total"}
+REQUIRED_META = ("ID", "标题", "单位", "来源")
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+DATE_TEXT = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?\s*$")
+YES = {"是", "yes", "y", "true", "1", "示例"}
+NO = {"否", "no", "n", "false", "0", ""}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class _SheetReader:
+    """Reads one worksheet; problems go to `problems`."""
+
+    def __init__(self, ws: Any, rel_file: str, problems: list[Problem], formulas: Any | None):
+        self.ws = ws
+        self.file = rel_file
+        self.sheet = ws.title
+        self.problems = problems
+        self.formulas = formulas
+
+    def ref(self, row: int, col: int) -> CellRef:
+        from openpyxl.utils import get_column_letter
+
+        return CellRef(self.file, self.sheet, f"{get_column_letter(col)}{row}")
+
+    def problem(self, code: str, message: str, row: int | None = None, col: int | None = None) -> None:
+        cell = self.ref(row, col).cell if row is not None and col is not None else None
+        self.problems.append(Problem(code, message, Location(self.file, self.sheet, cell)))
+
+    def cell(self, row: int, col: int) -> Any:
+        return self.ws.cell(row=row, column=col)
+
+    def value(self, row: int, col: int) -> Any:
+        v = self.cell(row, col).value
+        if v is None and self.formulas is not None:
+            f = self.formulas.cell(row=row, column=col).value
+            if isinstance(f, str) and f.startswith("="):
+                self.problem("formula_not_cached",
+                             f"formula {f} has no saved value; open and save the workbook in Excel or LibreOffice",
+                             row, col)
+        return v
+
+    def row_empty(self, row: int, max_col: int) -> bool:
+        return all(_text(self.value(row, c)) == "" for c in range(1, max_col + 1))
+
+    def read(self) -> RawTable | None:
+        ws = self.ws
+        max_row, max_col = ws.max_row, ws.max_column
+        meta: dict[str, Any] = {}
+        meta_refs: dict[str, CellRef] = {}
+        row = 1
+        while row <= max_row and self.row_empty(row, max_col):
+            row += 1
+        while row <= max_row and not self.row_empty(row, max_col):
+            key = _text(self.value(row, 1))
+            if key not in META_KEYS:
+                hint = difflib.get_close_matches(key, list(META_KEYS), n=1)
+                extra = f"; did you mean {hint[0]}?" if hint else f"; expected one of {', '.join(META_KEYS)}"
+                self.problem("unknown_key", f"unknown metadata key {key!r}{extra}", row, 1)
+            elif key in meta:
+                self.problem("duplicate", f"metadata key {key} given twice", row, 1)
+            else:
+                meta[key] = self.value(row, 2)
+                meta_refs[key] = self.ref(row, 2)
+            row += 1
+        if not meta:
+            self.problem("missing", "no metadata block (ID, 标题, 单位, 来源) at the top of the sheet", 1, 1)
+            return None
+        for key in REQUIRED_META:
+            if _text(meta.get(key)) == "":
+                if key in meta_refs:
+                    r = meta_refs[key]
+                    self.problems.append(Problem("missing", f"metadata {key} is empty",
+                                                 Location(self.file, self.sheet, r.cell)))
+                else:
+                    self.problem("missing", f"metadata key {key} is missing", 1, 1)
+        table_id = _text(meta.get("ID"))
+        if table_id and not ID_RE.match(table_id):
+            r = meta_refs["ID"]
+            self.problems.append(Problem("bad_id", f"ID {table_id!r} must be ASCII letters, digits and _",
+                                         Location(self.file, self.sheet, r.cell)))
+        illustrative = False
+        flag = _text(meta.get("示例")).lower()
+        if flag in YES:
+            illustrative = True
+        elif flag not in NO:
+            r = meta_refs["示例"]
+            self.problems.append(Problem("bad_value", f"示例 must be 是 or 否, found {flag!r}",
+                                         Location(self.file, self.sheet, r.cell)))
+        must_total = None
+        if _text(meta.get("必须合计")):
+            raw = meta["必须合计"]
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                must_total = float(raw)
+            else:
+                r = meta_refs["必须合计"]
+                self.problems.append(Problem("not_a_number", f"必须合计 must be a number, found {raw!r}",
+                                             Location(self.file, self.sheet, r.cell)))
+        while row <= max_row and self.row_empty(row, max_col):
+            row += 1
+        if row > max_row:
+            self.problem("missing", "no header row after the metadata block", row, 1)
+            return None
+        header_row = row
+        columns = self._header(header_row, max_col)
+        unit = _text(meta.get("单位"))
+        table = RawTable(
+            id=table_id, title=_text(meta.get("标题")), unit="" if unit == "-" else unit,
+            source=_text(meta.get("来源")), file=self.file, sheet=self.sheet,
+            header_label=_text(self.value(header_row, 1)), columns=columns, rows=[],
+            illustrative=illustrative, note=_text(meta.get("说明")), must_total=must_total,
+            meta_refs=meta_refs,
+        )
+        self._rows(table, header_row + 1, max_row)
+        self._check_total(table)
+        return table
+
+    def _header(self, row: int, max_col: int) -> list[Column]:
+        last = max_col
+        while last > 1 and _text(self.value(row, last)) == "":
+            last -= 1
+        columns: list[Column] = []
+        seen: dict[str, int] = {}
+        for col in range(2, last + 1):
+            raw = self.value(row, col)
+            ref = self.ref(row, col)
+            if isinstance(raw, float) and raw.is_integer():
+                raw = int(raw)
+            text = _text(raw)
+            if text == "":
+                self.problem("missing", "empty header cell between columns", row, col)
+                continue
+            m = YEAR_HEADER.match(text)
+            if m:
+                year = int(m.group(1))
+                column = Column(name=text, ref=ref, year=year, forecast=m.group(2) is not None, base=str(year))
+                key = str(year)
+            else:
+                um = UNIT_HEADER.match(text)
+                base, unit = (um.group("base"), um.group("unit")) if um else (text, None)
+                column = Column(name=text, ref=ref, base=base, unit=unit)
+                key = text
+            if key in seen:
+                self.problem("duplicate", f"column {key} appears twice in the header", row, col)
+                continue
+            seen[key] = col
+            columns.append(column)
+        years = [c for c in columns if c.year is not None]
+        if years and len(years) != len(columns):
+            self.problem("mixed_header", "a header mixes years and named columns; use one kind per sheet", row, 2)
+        if years:
+            ordered = [c.year for c in years]
+            if ordered != sorted(ordered):
+                self.problem("bad_order", "years in the header must increase from left to right", row, 2)
+            seen_forecast = False
+            for c in years:
+                if c.forecast:
+                    seen_forecast = True
+                elif seen_forecast:
+                    col = self._col_of(c)
+                    self.problem("bad_order", f"actual year {c.year} comes after a forecast year", row, col)
+        return columns
+
+    @staticmethod
+    def _col_of(column: Column) -> int:
+        from openpyxl.utils import column_index_from_string
+
+        letters = "".join(ch for ch in column.ref.cell if ch.isalpha())
+        return column_index_from_string(letters)
+
+    def _rows(self, table: RawTable, first: int, max_row: int) -> None:
+        labels: set[str] = set()
+        is_series = table.is_series
+        for row in range(first, max_row + 1):
+            cols = [self._col_of(c) for c in table.columns]
+            label = _text(self.value(row, 1))
+            if label == "" and all(_text(self.value(row, c)) == "" for c in cols):
+                continue
+            if label == "":
+                self.problem("missing", "row has values but no label in column A", row, 1)
+                continue
+            if label in labels:
+                self.problem("duplicate", f"row label {label!r} appears twice", row, 1)
+                continue
+            labels.add(label)
+            values: list[Scalar] = []
+            refs: list[CellRef] = []
+            pct: list[bool] = []
+            assumption = bool(ASSUMPTION_LABEL.match(label))
+            for column, col in zip(table.columns, cols):
+                cell = self.cell(row, col)
+                raw = self.value(row, col)
+                refs.append(self.ref(row, col))
+                pct.append("%" in (cell.number_format or ""))
+                numeric = is_series or column.unit is not None
+                values.append(self._scalar(raw, numeric, row, col, assumption, table.unit))
+            table.rows.append(RawRow(label, self.ref(row, 1), values, refs, pct))
+
+    def _scalar(self, raw: Any, numeric: bool, row: int, col: int, assumption: bool, unit: str) -> Scalar:
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            return None
+        if isinstance(raw, bool):
+            self.problem("not_a_number", f"expected a number, found {raw!r}", row, col)
+            return None
+        if isinstance(raw, (int, float)):
+            value = float(raw)
+            if value != value or value in (float("inf"), float("-inf")):
+                self.problem("not_a_number", "expected a finite number", row, col)
+                return None
+            percent_cell = "%" in (self.cell(row, col).number_format or "")
+            if assumption:
+                return value if percent_cell else value / 100.0
+            if percent_cell and unit == "%":
+                return value * 100.0
+            return value
+        if isinstance(raw, (_dt.datetime, _dt.date)):
+            if numeric:
+                self.problem("not_a_number", f"expected a number, found the date {raw:%Y-%m-%d}", row, col)
+                return None
+            return DateValue(raw.year, raw.month, raw.day)
+        text = str(raw).strip()
+        if numeric:
+            self.problem("not_a_number", f'expected a number, found "{text}"', row, col)
+            return None
+        m = DATE_TEXT.match(text)
+        if m and 1 <= int(m.group(2)) <= 12:
+            return DateValue(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+        return text
+
+    def _check_total(self, table: RawTable) -> None:
+        if table.must_total is None or not table.is_series:
+            return
+        for i, column in enumerate(table.columns):
+            vals = [r.values[i] for r in table.rows if not ASSUMPTION_LABEL.match(r.label)]
+            nums = [v for v in vals if isinstance(v, float)]
+            if not nums or len(nums) != len(vals):
+                continue
+            total = sum(nums)
+            if abs(total - table.must_total) > 0.5:
+                self.problems.append(Problem(
+                    "bad_total",
+                    f"values for {column.label} add up to {total:g}, not {table.must_total:g}",
+                    Location(self.file, self.sheet, column.ref.cell)))
+
+
+def _check_zip(path: Path, rel: str, problems: list[Problem]) -> bool:
+    try:
+        size = path.stat().st_size
+        if size > MAX_WORKBOOK_BYTES:
+            problems.append(Problem("too_large", f"workbook is {size // 1024 // 1024} MB; the limit is "
+                                    f"{MAX_WORKBOOK_BYTES // 1024 // 1024} MB", Location(rel)))
+            return False
+        with zipfile.ZipFile(path) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+        if total > MAX_UNCOMPRESSED_BYTES:
+            problems.append(Problem("too_large", "workbook expands to more than 200 MB", Location(rel)))
+            return False
+    except zipfile.BadZipFile:
+        problems.append(Problem("bad_workbook", "not an .xlsx workbook (save it as Excel Workbook .xlsx)",
+                                Location(rel)))
+        return False
+    except OSError as exc:
+        problems.append(Problem("unreadable", f"cannot read: {exc.strerror}", Location(rel)))
+        return False
+    return True
+
+
+def load_workbook_tables(path: Path, rel: str, problems: list[Problem]) -> list[RawTable]:
+    """Return the tables of one workbook; problems are appended to `problems`."""
+    import warnings
+
+    import openpyxl
+
+    if not _check_zip(path, rel, problems):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, data_only=True)
+            formulas = openpyxl.load_workbook(path, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        problems.append(Problem("bad_workbook", f"cannot open workbook: {exc}", Location(rel)))
+        return []
+    tables = []
+    for ws in wb.worksheets:
+        if ws.title.startswith(("_", "#")):
+            continue
+        table = _SheetReader(ws, rel, problems, formulas[ws.title]).read()
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def load_edition(project: Path, year: int) -> list[RawTable]:
+    """Return every table of `datasets/<year>/` in file and sheet order.
+
+    Raises :class:`ProblemsFound` listing every problem in every workbook.
+    """
+    folder = project / "datasets" / str(year)
+    if not folder.is_dir():
+        available = sorted(p.name for p in (project / "datasets").glob("*") if p.is_dir() and p.name.isdigit())
+        hint = f"; editions with data: {', '.join(available)}" if available else ""
+        raise DataError(f"no datasets for {year}: folder datasets/{year} does not exist{hint}",
+                        Location(f"datasets/{year}"), code="missing")
+    problems: list[Problem] = []
+    tables: list[RawTable] = []
+    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
+    if not files:
+        raise DataError(f"datasets/{year} holds no .xlsx workbook", Location(f"datasets/{year}"), code="missing")
+    for path in files:
+        rel = path.relative_to(project).as_posix()
+        tables.extend(load_workbook_tables(path, rel, problems))
+    seen: dict[str, RawTable] = {}
+    for t in tables:
+        if t.id and t.id in seen:
+            other = seen[t.id]
+            ref = t.meta_refs.get("ID")
+            problems.append(Problem("duplicate", f"ID {t.id} is also used by {other.file} [{other.sheet}]",
+                                    Location(t.file, t.sheet, ref.cell if ref else None)))
+        seen.setdefault(t.id, t)
+    if problems:
+        raise ProblemsFound(problems)
+    return tables

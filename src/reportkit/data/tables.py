@@ -1,0 +1,99 @@
+"""Plain data read from a workbook, before any metric is computed.
+
+These classes know nothing about Excel or about report wording: a table is a header, rows of
+values, and for every value the cell it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Union
+
+YEAR_HEADER = re.compile(r"^\s*(\d{4})\s*(E|F|e|f|预测|\(E\)|（E）|\(预测\)|（预测）)?\s*$")
+UNIT_HEADER = re.compile(r"^(?P<base>.+?)\s*[（(](?P<unit>[^（）()]+)[）)]\s*$")
+ASSUMPTION_LABEL = re.compile(r"^(?P<base>.+?)\s*[（(]预测增速[）)]\s*$")
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A workbook cell: `file` is relative to the project, `cell` an A1 reference."""
+
+    file: str
+    sheet: str
+    cell: str
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.sheet}] {self.cell}"
+
+
+@dataclass(frozen=True, order=True)
+class DateValue:
+    """A calendar date that may be known only to the month (`day` is None) or the year."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __str__(self) -> str:
+        if self.month is None:
+            return f"{self.year:04d}"
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+
+Scalar = Union[float, str, DateValue, None]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A header cell: a year (series tables) or a named column (record tables)."""
+
+    name: str
+    ref: CellRef
+    year: int | None = None
+    forecast: bool = False
+    base: str = ""
+    unit: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The header as printed: `2025E` for a forecast year."""
+        if self.year is None:
+            return self.name
+        return f"{self.year}E" if self.forecast else str(self.year)
+
+
+@dataclass
+class RawRow:
+    """One data row: its label cell and one value (or None) per column."""
+
+    label: str
+    label_ref: CellRef
+    values: list[Scalar]
+    refs: list[CellRef]
+    percent_formatted: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class RawTable:
+    """One sheet read under the convention in `datasets/README.md`."""
+
+    id: str
+    title: str
+    unit: str
+    source: str
+    file: str
+    sheet: str
+    header_label: str
+    columns: list[Column]
+    rows: list[RawRow]
+    illustrative: bool = False
+    note: str = ""
+    must_total: float | None = None
+    meta_refs: dict[str, CellRef] = field(default_factory=dict)
+
+    @property
+    def is_series(self) -> bool:
+        return bool(self.columns) and all(c.year is not None for c in self.columns)

@@ -1,0 +1,276 @@
+"""Write a :class:`~reportkit.model.Document` as DOCX, starting from the reference .docx.
+
+The body is built by a table of small handlers, one per block type.  Styles come from the
+reference; this module only names roles (see :mod:`.styles`).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Callable
+
+from docx import Document as open_docx
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Twips
+
+from ..errors import Location, OutputError, StyleError
+from ..model import (
+    Block,
+    Cover,
+    Document,
+    Figure,
+    Heading,
+    ListBlock,
+    PageBreak,
+    Paragraph,
+    Run,
+    Table,
+    TableCell,
+    TableOfContents,
+)
+from . import oxml
+from .package import normalize_package
+from .styles import check_styles
+
+_SECT_AFTER_PGNUM = [qn(f"w:{t}") for t in ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
+                                             "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange")]
+
+
+def caption_text(number: int, title: str, unit_note: str = "") -> str:
+    """Return ``图表3：title（单位：亿元）``."""
+    suffix = f"（{unit_note}）" if unit_note else ""
+    return f"图表{number}：{title}{suffix}"
+
+
+def source_text(source: str) -> str:
+    return f"数据来源：{source}"
+
+
+class DocxWriter:
+    """Builds one DOCX; `write()` returns its bytes."""
+
+    def __init__(self, reference: Path):
+        try:
+            self.doc = open_docx(str(reference))
+        except Exception as exc:  # python-docx raises several types for a bad package
+            raise StyleError(f"cannot open the reference document: {exc}", Location(str(reference)),
+                             code="bad_reference") from None
+        self.styles = check_styles(self.doc, str(reference))
+        body = self.doc.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+        sec = self.doc.sections[0]
+        self.text_width = int(sec.page_width - sec.left_margin - sec.right_margin)
+        self.bookmark_id = 0
+        self.toc_anchor: dict[int, str] = {}
+        self.heading_index = 0
+        self.handlers: dict[type, Callable[[Any], None]] = {
+            Cover: self.cover,
+            TableOfContents: self.toc,
+            Heading: self.heading,
+            Paragraph: self.paragraph,
+            ListBlock: self.listing,
+            Figure: self.figure,
+            Table: self.table,
+            PageBreak: self.page_break,
+        }
+
+    # -- helpers ------------------------------------------------------------------------
+    def para(self, role: str, text: str = "") -> Any:
+        p = self.doc.add_paragraph(style=self.styles[role])
+        if text:
+            p.add_run(oxml.clean_text(text))
+        return p
+
+    def runs(self, p: Any, runs: tuple[Run, ...]) -> None:
+        for r in runs:
+            parts = r.text.split("\n")
+            for i, part in enumerate(parts):
+                run = p.add_run(oxml.clean_text(part))
+                if r.bold:
+                    run.bold = True
+                if r.italic:
+                    run.italic = True
+                if i < len(parts) - 1:
+                    run.add_break()
+
+    # -- handlers ------------------------------------------------------------------------
+    def cover(self, block: Cover) -> None:
+        for _ in range(6):
+            self.para("cover_meta")
+        self.para("cover_title", block.title)
+        if block.client:
+            self.para("cover_subtitle", f"专供：{block.client}")
+        for _ in range(10):
+            self.para("cover_meta")
+        self.para("cover_meta", block.publisher)
+        self.para("cover_meta", block.date_text)
+        self.para("cover_meta").add_run().add_break(WD_BREAK.PAGE)
+
+    def toc(self, block: TableOfContents) -> None:
+        self.para("front_heading", block.title)
+        instruction = f'TOC \\o "1-{block.levels}" \\h \\z \\u'
+        if not block.entries:
+            p = self.para("body")
+            oxml.add_field(p, instruction, "右键单击此处，选择“更新域”以生成目录。")
+        for i, (level, text) in enumerate(block.entries):
+            p = self.para(f"toc_{min(level, 2)}")
+            if i == 0:
+                oxml.field_begin(p, instruction)
+            anchor = f"_Toc{i + 1:06d}"
+            self.toc_anchor[i] = anchor
+            oxml.add_internal_link(p, anchor, text)
+            if i == len(block.entries) - 1:
+                oxml.field_end(p)
+        # -- the body is its own section so its page numbers start at 1 --
+        new = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        self._page_numbers(self.doc.sections[0], fmt="upperRoman", start=1)
+        self._page_numbers(new, fmt="decimal", start=1)
+
+    def heading(self, block: Heading) -> None:
+        p = self.para(f"heading_{min(block.level, 4)}", block.full_text)
+        if block.toc and block.level <= 2:
+            anchor = self.toc_anchor.get(self.heading_index, f"_Toc{self.heading_index + 1:06d}")
+            self.bookmark_id += 1
+            oxml.add_bookmark(p, anchor, self.bookmark_id)
+            self.heading_index += 1
+
+    def paragraph(self, block: Paragraph) -> None:
+        p = self.para("body")
+        self.runs(p, block.runs)
+
+    def listing(self, block: ListBlock) -> None:
+        for n, item in enumerate(block.items, start=1):
+            if block.ordered:
+                p = self.para("list_number")
+                p.add_run(f"（{n}）")
+            else:
+                p = self.para("list_bullet")
+            self.runs(p, item)
+
+    def figure(self, block: Figure) -> None:
+        if block.image is None:
+            raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
+        p = self.para("figure")
+        p.add_run().add_picture(io.BytesIO(block.image), width=Emu(self.text_width))
+        self.para("caption", caption_text(block.number, block.title)).paragraph_format.keep_with_next = True
+        self.para("source", source_text(block.source))
+
+    def table(self, block: Table) -> None:
+        cap = self.para("caption", caption_text(block.number, block.title, block.unit_note))
+        cap.paragraph_format.keep_with_next = True
+        ncols = len(block.header)
+        t = self.doc.add_table(rows=1 + len(block.rows), cols=ncols)
+        t.style = self.styles["table"]
+        widths = column_widths(block, self.text_width // 635)  # EMU -> twips
+        oxml.set_column_widths(t, widths)
+        keep_together = len(block.rows) <= 18
+        for ci, cell in enumerate(block.header):
+            self._cell(t.rows[0].cells[ci], cell, "table_heading", keep_together)
+        oxml.set_repeat_header(t.rows[0])
+        for ri, row in enumerate(block.rows, start=1):
+            last = ri == len(block.rows)
+            for ci, cell in enumerate(row):
+                role = "table_number" if cell.numeric else "table_text"
+                self._cell(t.rows[ri].cells[ci], cell, role, keep_together and not last)
+            oxml.set_cant_split(t.rows[ri])
+        self.para("source", source_text(block.source))
+
+    def _cell(self, cell: Any, content: TableCell, role: str, keep_next: bool) -> None:
+        p = cell.paragraphs[0]
+        p.style = self.styles[role]
+        p.add_run(oxml.clean_text(content.text))
+        if keep_next:
+            p.paragraph_format.keep_with_next = True
+
+    def page_break(self, _block: PageBreak) -> None:
+        self.para("body").add_run().add_break(WD_BREAK.PAGE)
+
+    # -- page furniture ------------------------------------------------------------------
+    def _page_numbers(self, section: Any, fmt: str, start: int) -> None:
+        sectpr = section._sectPr
+        for old in sectpr.findall(qn("w:pgNumType")):
+            sectpr.remove(old)
+        el = OxmlElement("w:pgNumType")
+        el.set(qn("w:fmt"), fmt)
+        el.set(qn("w:start"), str(start))
+        for child in sectpr:
+            if child.tag in _SECT_AFTER_PGNUM:
+                child.addprevious(el)
+                break
+        else:
+            sectpr.append(el)
+
+    def furniture(self, header_text: str) -> None:
+        first = self.doc.sections[0]
+        oxml.set_title_page(first)
+        hp = first.header.paragraphs[0]
+        hp.style = self.styles["header"]
+        hp.add_run(oxml.clean_text(header_text))
+        fp = first.footer.paragraphs[0]
+        fp.style = self.styles["footer"]
+        oxml.add_field(fp, "PAGE", "1")
+        for sec in self.doc.sections[1:]:
+            sec.different_first_page_header_footer = False
+
+    def properties(self, document: Document) -> None:
+        meta = document.meta
+        cp = self.doc.core_properties
+        cp.title = meta.title
+        cp.subject = meta.subject
+        cp.author = meta.author
+        cp.keywords = meta.keywords
+        cp.comments = f"专供：{meta.client}" if meta.client else ""
+        cp.category = "行业研究报告"
+        cp.last_modified_by = meta.author
+        cp.created = meta.created
+        cp.modified = meta.created
+        cp.last_printed = meta.created
+        cp.revision = 1
+        cp.language = "zh-CN"
+
+    def write(self, document: Document) -> bytes:
+        for block in document.blocks:
+            handler = self.handlers.get(type(block))
+            if handler is None:
+                raise OutputError(f"the DOCX writer cannot render {type(block).__name__}")
+            handler(block)
+        self.furniture(document.meta.header_text or document.meta.title)
+        self.properties(document)
+        buf = io.BytesIO()
+        self.doc.save(buf)
+        return normalize_package(buf.getvalue(), document.meta.created)
+
+
+def column_widths(block: Table, total: int) -> list[int]:
+    """Return column widths in twips: wide enough for each column's longest text, filling `total`."""
+
+    def size(text: str) -> float:
+        return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+
+    cols = list(zip(block.header, *block.rows)) if block.rows else [(h,) for h in block.header]
+    need = []
+    for col in cols:
+        longest = max(size(c.text) for c in col)
+        need.append(min(max(longest, 3.0), 28.0))
+    scale = total / sum(need)
+    widths = [int(n * scale) for n in need]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def write_docx(document: Document, reference: Path) -> bytes:
+    """Return the DOCX bytes of `document`, styled by the reference .docx at `reference`."""
+    return DocxWriter(reference).write(document)
+
+
+def _unused(_: Block) -> None:  # pragma: no cover - keeps Block imported for type readers
+    return None
+
+
+__all__ = ["column_widths", "write_docx", "Twips"]

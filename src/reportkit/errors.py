@@ -1,0 +1,129 @@
+"""One exception hierarchy for reportkit.
+
+The library raises these; only the CLI prints them and exits.  Every error carries a
+:class:`Location` so the message can name the file and sheet/cell, or the template and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: a workbook cell, a template line, or just a file."""
+
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    template: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.template is not None:
+            return f"{self.template}:{self.line}" if self.line else self.template
+        parts = [self.file or "?"]
+        if self.sheet is not None:
+            parts.append(f"[{self.sheet}]")
+        if self.cell is not None:
+            parts.append(self.cell)
+        return " ".join(parts)
+
+
+@dataclass
+class Problem:
+    """One finding: a stable `code`, a one-sentence `message` and where it is."""
+
+    code: str
+    message: str
+    location: Location = field(default_factory=Location)
+
+    def __str__(self) -> str:
+        where = str(self.location)
+        return f"{where}: {self.message}" if where and where != "?" else self.message
+
+    def as_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "file": loc.file if loc.template is None else loc.template,
+            "sheet": loc.sheet,
+            "cell": loc.cell,
+            "template": loc.template,
+            "line": loc.line,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class ReportkitError(Exception):
+    """Root of every error reportkit raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, location: Location | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location or Location()
+        if code is not None:
+            self.code = code
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [Problem(self.code, self.message, self.location)]
+
+    def __str__(self) -> str:
+        return str(self.problems[0])
+
+
+class ConfigError(ReportkitError):
+    """The manifest (report.toml) or a path it names is wrong."""
+
+    code = "config"
+
+
+class DataError(ReportkitError):
+    """A workbook does not follow the sheet convention or holds a bad value."""
+
+    code = "data"
+
+
+class TemplateError(ReportkitError):
+    """A template does not parse, names something undefined, or misuses a function."""
+
+    code = "template"
+
+
+class StyleError(ReportkitError):
+    """The reference .docx lacks a style the writer needs."""
+
+    code = "style"
+
+
+class ChartError(ReportkitError):
+    """A chart cannot be drawn from the data it was given."""
+
+    code = "chart"
+
+
+class OutputError(ReportkitError):
+    """The output cannot be written (permissions, a converter missing, ...)."""
+
+    code = "output"
+
+
+class ProblemsFound(ReportkitError):
+    """Several problems found at once (validation reports all of them, not the first)."""
+
+    code = "problems"
+
+    def __init__(self, problems: list[Problem]):
+        self._problems = list(problems)
+        first = self._problems[0] if self._problems else Problem("problems", "no problems")
+        super().__init__(first.message, first.location, first.code)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self._problems)

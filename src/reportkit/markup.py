@@ -1,0 +1,148 @@
+"""Read the Markdown a template rendered into document-model blocks (markdown-it-py tokens).
+
+One small handler per token type, in the style of markdown-it's renderer rules.  Placeholders
+left by chart()/table() calls are fenced blocks that are swapped for the registered objects.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .errors import Location, TemplateError
+from .model import Block, Heading, ListBlock, Paragraph, Pos, Run
+from .templating.environment import PLACEHOLDER_INFO, Registry
+
+_PARSER = (
+    MarkdownIt("commonmark", {"html": False})
+    # -- Chinese prose must never turn into code, quotes, rules or links by accident --
+    .disable(["code", "html_block", "html_inline", "lheading", "hr", "blockquote",
+              "reference", "link", "image", "autolink"])
+)
+
+
+def _join_softbreak(before: str, after: str) -> str:
+    # -- a line break inside a paragraph is a space only between two Latin words --
+    return " " if before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum() else ""
+
+
+def inline_runs(token: Token) -> tuple[Run, ...]:
+    """Return the runs of an `inline` token: text with bold/italic, soft breaks joined."""
+    runs: list[Run] = []
+    bold = italic = False
+    pending_break = False
+    for child in token.children or []:
+        t = child.type
+        if t == "strong_open":
+            bold = True
+        elif t == "strong_close":
+            bold = False
+        elif t == "em_open":
+            italic = True
+        elif t == "em_close":
+            italic = False
+        elif t == "softbreak":
+            pending_break = True
+        elif t == "hardbreak":
+            runs.append(Run("\n", bold, italic))
+        elif t in ("text", "code_inline"):
+            text = child.content
+            if not text:
+                continue
+            if pending_break and runs:
+                sep = _join_softbreak(runs[-1].text, text)
+                if sep:
+                    text = sep + text
+            pending_break = False
+            if runs and runs[-1].bold == bold and runs[-1].italic == italic:
+                runs[-1] = Run(runs[-1].text + text, bold, italic)
+            else:
+                runs.append(Run(text, bold, italic))
+    return tuple(runs)
+
+
+class MarkupReader:
+    """Turns the rendered text of one template into blocks."""
+
+    def __init__(self, template: str, registry: Registry):
+        self.template = template
+        self.registry = registry
+        self.handlers: dict[str, Callable[[list[Token], int], int]] = {
+            "heading_open": self.heading,
+            "paragraph_open": self.paragraph,
+            "bullet_list_open": self.listing,
+            "ordered_list_open": self.listing,
+            "fence": self.fence,
+        }
+
+    def pos(self, token: Token) -> Pos:
+        return Pos(self.template, token.map[0] + 1 if token.map else None)
+
+    def fail(self, token: Token, message: str, code: str = "markup") -> TemplateError:
+        line = token.map[0] + 1 if token.map else None
+        return TemplateError(f"{message} (line {line} of the rendered text)" if line else message,
+                             Location(template=self.template), code=code)
+
+    def read(self, text: str) -> list[Block]:
+        tokens = _PARSER.parse(text)
+        self.blocks: list[Block] = []
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            handler = self.handlers.get(tok.type)
+            if handler is None:
+                raise self.fail(tok, f"unsupported markup ({tok.type})")
+            i = handler(tokens, i)
+        return self.blocks
+
+    def heading(self, tokens: list[Token], i: int) -> int:
+        tok = tokens[i]
+        level = int(tok.tag[1])
+        if level < 3:
+            raise self.fail(tok, f"'{'#' * level}' headings belong to the outline; inside a section use ### or ####",
+                            "heading_level")
+        text = "".join(r.text for r in inline_runs(tokens[i + 1])).strip()
+        self.blocks.append(Heading(level, text, toc=False, pos=self.pos(tok)))
+        return i + 3
+
+    def paragraph(self, tokens: list[Token], i: int) -> int:
+        runs = inline_runs(tokens[i + 1])
+        if runs:
+            self.blocks.append(Paragraph(runs, pos=self.pos(tokens[i])))
+        return i + 3
+
+    def listing(self, tokens: list[Token], i: int) -> int:
+        open_tok = tokens[i]
+        close_type = open_tok.type.replace("_open", "_close")
+        depth = 0
+        items: list[tuple[Run, ...]] = []
+        j = i
+        while j < len(tokens):
+            t = tokens[j]
+            if t.type == open_tok.type:
+                depth += 1
+            elif t.type == close_type:
+                depth -= 1
+                if depth == 0:
+                    break
+            elif t.type == "inline":
+                items.append(inline_runs(t))
+            j += 1
+        self.blocks.append(ListBlock(tuple(items), ordered=open_tok.type.startswith("ordered"),
+                                     pos=self.pos(open_tok)))
+        return j + 1
+
+    def fence(self, tokens: list[Token], i: int) -> int:
+        tok = tokens[i]
+        if tok.info.strip() != PLACEHOLDER_INFO:
+            raise self.fail(tok, "code blocks are not supported in report text")
+        obj = self.registry.get(int(tok.content.strip()))
+        self.blocks.append(obj)
+        return i + 1
+
+
+def read_markup(text: str, template: str, registry: Registry) -> list[Block]:
+    """Return the blocks of one template's rendered text."""
+    return MarkupReader(template, registry).read(text)

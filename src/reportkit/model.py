@@ -1,0 +1,185 @@
+"""The document model: plain dataclasses between the templates and the writers.
+
+Everything upstream produces a :class:`Document`; writers consume only this.  Nodes carry a
+:class:`Pos` (template and line) so a writer problem can still point at its source.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a node came from: a template name and a 1-based line (None when unknown)."""
+
+    template: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of inline text with its emphasis."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading; `level` 1 = chapter, 2 = section, 3-4 inside a section; `number` is its label."""
+
+    level: int
+    text: str
+    number: str = ""
+    toc: bool = True
+    pos: Pos = field(default_factory=Pos)
+
+    @property
+    def full_text(self) -> str:
+        if not self.number:
+            return self.text
+        sep = " " if self.number.endswith("章") else ""
+        return f"{self.number}{sep}{self.text}"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of runs; `role` names its style role (body, note ...)."""
+
+    runs: tuple[Run, ...]
+    role: str = "body"
+    pos: Pos = field(default_factory=Pos)
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text for r in self.runs)
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    """A bullet (`ordered=False`) or numbered list; each item is a tuple of runs."""
+
+    items: tuple[tuple[Run, ...], ...]
+    ordered: bool = False
+    pos: Pos = field(default_factory=Pos)
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One plotted series: a name, one value per category, and how to draw it."""
+
+    name: str
+    values: tuple[float | None, ...]
+    axis: str = "left"
+    as_line: bool = False
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """Everything that determines a chart's picture, and nothing else."""
+
+    kind: str
+    categories: tuple[str, ...]
+    series: tuple[ChartSeries, ...]
+    forecast: tuple[bool, ...] = ()
+    unit: str = ""
+    unit2: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart with its caption and source note; `image` is the rendered PNG."""
+
+    title: str
+    source: str
+    chart: ChartSpec
+    number: int = 0
+    image: bytes | None = None
+    aspect: float = 0.56
+    pos: Pos = field(default_factory=Pos)
+
+
+@dataclass(frozen=True)
+class TableCell:
+    """One table cell; numeric cells are right-aligned."""
+
+    text: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A data table with its caption, header row(s) and source note."""
+
+    title: str
+    source: str
+    header: tuple[TableCell, ...]
+    rows: tuple[tuple[TableCell, ...], ...]
+    number: int = 0
+    unit_note: str = ""
+    widths: tuple[float, ...] = ()
+    pos: Pos = field(default_factory=Pos)
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """Start a new page."""
+
+    pos: Pos = field(default_factory=Pos)
+
+
+@dataclass(frozen=True)
+class TableOfContents:
+    """The table of contents; `entries` are (level, text) of the headings it lists."""
+
+    title: str = "目录"
+    levels: int = 2
+    entries: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The cover page."""
+
+    title: str
+    publisher: str
+    date_text: str
+    client: str = ""
+
+
+Block = Union[Heading, Paragraph, ListBlock, Figure, Table, PageBreak, TableOfContents, Cover]
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Document properties."""
+
+    title: str
+    subject: str = ""
+    author: str = ""
+    keywords: str = ""
+    created: _dt.datetime = _dt.datetime(2000, 1, 1)
+    header_text: str = ""
+    client: str = ""
+
+
+@dataclass
+class Document:
+    """A whole report: metadata and a flat list of blocks."""
+
+    meta: Meta
+    blocks: list[Block] = field(default_factory=list)
+
+    def headings(self) -> list[Heading]:
+        return [b for b in self.blocks if isinstance(b, Heading)]
+
+    def figures(self) -> list[Figure]:
+        return [b for b in self.blocks if isinstance(b, Figure)]
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]

@@ -1,0 +1,167 @@
+"""Render section templates: a sandboxed Jinja2 environment and the functions templates call.
+
+Templates produce Markdown text.  A chart or table call registers the object in a
+:class:`Registry` and leaves a fenced placeholder block that the markup reader swaps back.
+Jinja never emits XML.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ..context.tables import Data, RecordTable, SeriesTable
+from ..errors import Location, ReportkitError, TemplateError
+from ..model import Figure, PageBreak, Table
+from . import filters
+from .objects import build_chart, build_table
+
+PLACEHOLDER_INFO = "reportkit-object"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_LIST_START = re.compile(r"^(\s*\d+)([.)])", re.M)
+
+
+class Raw(str):
+    """Text that goes into the Markdown unescaped (placeholders made by reportkit itself)."""
+
+
+class Registry:
+    """The objects (figures, tables, page breaks) registered while rendering one document."""
+
+    def __init__(self) -> None:
+        self.objects: list[Figure | Table | PageBreak] = []
+
+    def add(self, obj: Figure | Table | PageBreak) -> Raw:
+        self.objects.append(obj)
+        return Raw(f"\n\n```{PLACEHOLDER_INFO}\n{len(self.objects) - 1}\n```\n\n")
+
+    def get(self, index: int) -> Figure | Table | PageBreak:
+        return self.objects[index]
+
+
+def escape_markdown(text: str) -> str:
+    """Return data text that the Markdown reader will show literally, on one line."""
+    text = " ".join(text.splitlines())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LIST_START.sub(r"\1\\\2", text)
+
+
+def _finalize(value: Any) -> Any:
+    """Check every printed value: no None, no unformatted number, data text shown literally."""
+    if value is None:
+        raise TemplateError("an expression printed None: the value is missing", code="missing")
+    if isinstance(value, Raw):
+        return value
+    if isinstance(value, str):
+        return escape_markdown(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        raise TemplateError(f"a number ({float(value):g}) is printed without a format; "
+                            "use a filter such as num, amount, yi or pct", code="unformatted_number")
+    hint = "; use the date filter" if type(value).__name__ == "DateValue" else ""
+    raise TemplateError(f"cannot print {type(value).__name__} {value!r}{hint}", code="bad_value")
+
+
+def make_environment(template_dir: Path) -> ImmutableSandboxedEnvironment:
+    """Return the sandboxed, strict Jinja environment for `template_dir`."""
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(template_dir), encoding="utf-8"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=_finalize,
+    )
+    env.filters.update(filters.FILTERS)
+    env.globals.update(yrange=filters.yrange, year=filters.year)
+    return env
+
+
+def template_functions(data: Data, registry: Registry) -> dict[str, Callable[..., Any]]:
+    """Return chart(), table() and page_break() bound to this render's data and registry."""
+
+    def resolve(ref: Any) -> SeriesTable | RecordTable:
+        if isinstance(ref, (SeriesTable, RecordTable)):
+            return ref
+        if not isinstance(ref, str):
+            raise TemplateError(f"expected a table ID, got {ref!r}", code="bad_argument")
+        return data[ref]
+
+    def chart(ref: Any, kind: str = "bar", title: str = "", **kwargs: Any) -> Raw:
+        """``{{ chart("market_size", kind="bar_line", title=...) }}`` registers a figure."""
+        return registry.add(build_chart(resolve(ref), kind, title, **_known(kwargs, _CHART_ARGS, "chart")))
+
+    def table(ref: Any, title: str = "", **kwargs: Any) -> Raw:
+        """``{{ table("market_size", title=..., growth=true) }}`` registers a table."""
+        return registry.add(build_table(resolve(ref), title, **_known(kwargs, _TABLE_ARGS, "table")))
+
+    def page_break() -> Raw:
+        """``{{ page_break() }}`` starts a new page."""
+        return registry.add(PageBreak())
+
+    return {"chart": chart, "table": table, "page_break": page_break}
+
+
+_CHART_ARGS = ("rows", "start", "end", "year", "label", "value", "line", "source", "unit")
+_TABLE_ARGS = ("rows", "start", "end", "columns", "growth", "transpose", "source", "digits")
+
+
+def _known(kwargs: dict[str, Any], allowed: tuple[str, ...], fn: str) -> dict[str, Any]:
+    import difflib
+
+    for key in kwargs:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            extra = f"; did you mean {hint[0]}?" if hint else f"; it takes {', '.join(allowed)}"
+            raise TemplateError(f"{fn}() got an unknown argument {key!r}{extra}", code="bad_argument")
+    return kwargs
+
+
+def _template_line(exc: BaseException, filename: str) -> int | None:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and Path(frame.filename).resolve() == Path(filename).resolve():
+            line = frame.lineno
+    return line
+
+
+def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+    """Return the Markdown text of template `name`; every failure becomes a TemplateError
+    naming the template (as `templates/<name>`) and line."""
+    shown = f"templates/{name}"
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateNotFound:
+        raise TemplateError(f"template file not found (looked in templates/)", Location(template=shown),
+                            code="missing") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno),
+                            code="syntax") from None
+    filename = template.filename or ""
+    try:
+        return template.render(context)
+    except jinja2.exceptions.SecurityError as exc:
+        line = _template_line(exc, filename)
+        raise TemplateError(f"not allowed in a template: {exc}", Location(template=shown, line=line),
+                            code="security") from None
+    except jinja2.UndefinedError as exc:
+        line = _template_line(exc, filename)
+        raise TemplateError(f"undefined name: {exc.message}", Location(template=shown, line=line),
+                            code="undefined_name") from None
+    except ReportkitError as exc:
+        line = _template_line(exc, filename)
+        raise TemplateError(exc.message, Location(template=shown, line=line), code=exc.code) from None
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", None) or _template_line(exc, filename)
+        raise TemplateError(str(exc), Location(template=shown, line=line), code="syntax") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        line = _template_line(exc, filename)
+        raise TemplateError(f"{type(exc).__name__}: {exc}", Location(template=shown, line=line),
+                            code="template_error") from None

@@ -1,0 +1,201 @@
+"""Charts and tables requested by templates, built from context tables into model nodes.
+
+Pure data work: no drawing and no Word here.  The chart picture is made later from the
+:class:`~reportkit.model.ChartSpec`; the table cells are formatted text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..context.tables import Num, RecordTable, SeriesTable
+from ..data.tables import DateValue
+from ..errors import TemplateError
+from ..model import ChartSeries, ChartSpec, Figure, Table, TableCell
+from . import filters
+
+CHART_KINDS = ("bar", "line", "bar_line", "stacked_bar", "pie", "donut", "barh")
+SERIES_KINDS = ("bar", "line", "bar_line", "stacked_bar")
+CATEGORY_KINDS = ("pie", "donut", "barh")
+
+
+def _fail(message: str, code: str = "bad_argument") -> TemplateError:
+    return TemplateError(message, code=code)
+
+
+def source_note(table: SeriesTable | RecordTable, override: str | None = None) -> str:
+    """Return the text after 数据来源： for an object made from `table`."""
+    text = override if override else table.source
+    if table.illustrative and "示例" not in text:
+        text = f"{text}（含示例数据）"
+    return text
+
+
+def _years(table: SeriesTable, start: Any, end: Any) -> list[int]:
+    years = table.years
+    lo = years[0] if start is None else int(start)
+    hi = years[-1] if end is None else int(end)
+    chosen = [y for y in years if lo <= y <= hi]
+    if not chosen:
+        raise _fail(f"table {table.id} has no year between {lo} and {hi}; it covers {years[0]}-{years[-1]}")
+    return chosen
+
+
+def _rows(table: SeriesTable, rows: Sequence[str] | str | None) -> list[str]:
+    if rows is None:
+        return table.labels
+    if isinstance(rows, str):
+        rows = [rows]
+    for label in rows:
+        table.row(label)  # raises with a did-you-mean hint
+    return list(rows)
+
+
+def _year_label(table: SeriesTable, y: int) -> str:
+    return f"{y}E" if table.is_forecast(y) else str(y)
+
+
+def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows: Any = None,
+                start: Any = None, end: Any = None, year: Any = None, label: str | None = None,
+                value: str | None = None, line: str | None = None, source: str | None = None,
+                unit: str | None = None) -> Figure:
+    """Return a :class:`Figure` (not yet drawn) for `table`; raises TemplateError on bad arguments."""
+    if kind not in CHART_KINDS:
+        raise _fail(f"unknown chart kind {kind!r}; use one of {', '.join(CHART_KINDS)}", "unknown_kind")
+    if not isinstance(title, str) or not title.strip():
+        raise _fail("chart needs a title")
+    if isinstance(table, RecordTable):
+        spec = _record_chart(table, kind, label, value, unit)
+    elif kind in CATEGORY_KINDS:
+        labels = _rows(table, rows)
+        y = table.last_actual_year if year is None else int(year)
+        vals = tuple(float(table.row(r).value(y)) for r in labels)
+        spec = ChartSpec(kind, tuple(labels), (ChartSeries(_year_label(table, y), vals),), (False,) * len(labels),
+                         unit if unit is not None else table.unit)
+    else:
+        spec = _series_chart(table, kind, rows, start, end, line, unit)
+    return Figure(title=title.strip(), source=source_note(table, source), chart=spec)
+
+
+def _series_chart(table: SeriesTable, kind: str, rows: Any, start: Any, end: Any, line: str | None,
+                  unit: str | None) -> ChartSpec:
+    years = _years(table, start, end)
+    labels = _rows(table, rows)
+    cats = tuple(_year_label(table, y) for y in years)
+    forecast = tuple(table.is_forecast(y) for y in years)
+    u = unit if unit is not None else table.unit
+
+    def values(label: str) -> tuple[float | None, ...]:
+        s = table.row(label)
+        return tuple(float(s.value(y)) if s.has(y) else None for y in years)
+
+    if kind != "bar_line":
+        return ChartSpec(kind, cats, tuple(ChartSeries(lb, values(lb)) for lb in labels), forecast, u)
+    bars = labels[0]
+    if line is not None:
+        table.row(line)
+        second = ChartSeries(line, values(line), axis="right", as_line=True)
+        unit2 = table.unit
+    else:
+        s = table.row(bars)
+        growth = tuple(float(s.yoy(y)) * 100 if s.has(y) and s.has(y - 1) else None for y in years)
+        second = ChartSeries("同比增速", growth, axis="right", as_line=True)
+        unit2 = "%"
+    return ChartSpec(kind, cats, (ChartSeries(bars, values(bars)), second), forecast, u, unit2)
+
+
+def _record_chart(table: RecordTable, kind: str, label: str | None, value: str | None,
+                  unit: str | None) -> ChartSpec:
+    if kind in ("bar_line", "stacked_bar"):
+        raise _fail(f"chart kind {kind} needs a series table (years as columns); {table.id} is a record table")
+    if not label or not value:
+        raise _fail(f"a chart of record table {table.id} needs label= and value= columns; "
+                    f"columns: {', '.join(table.columns)}")
+    names = table.column(label)
+    nums = table.column(value)
+    for i, v in enumerate(nums):
+        if not isinstance(v, float):
+            raise _fail(f"column {value!r} of table {table.id} is not numeric in record {names[i]!r}")
+    cats = tuple(str(n) for n in names)
+    return ChartSpec(kind, cats, (ChartSeries(table.resolve(value), tuple(float(v) for v in nums)),),
+                     (False,) * len(cats), unit if unit is not None else table.unit_of(value))
+
+
+def _decimals(values: Sequence[float], cap: int = 2) -> int:
+    need = 0
+    for v in values:
+        text = f"{v:.{cap}f}".rstrip("0")
+        if "." in text:
+            need = max(need, len(text.split(".")[1]))
+    return need
+
+
+def _cell(value: Any, digits: int) -> TableCell:
+    if value is None or value == "":
+        return TableCell("—", numeric=True)
+    if isinstance(value, float):
+        return TableCell(filters.num(value, digits), numeric=True)
+    if isinstance(value, DateValue):
+        return TableCell(filters.date(value))
+    return TableCell(str(value))
+
+
+def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = None, start: Any = None,
+                end: Any = None, columns: Sequence[str] | None = None, growth: bool = False,
+                transpose: bool | None = None, source: str | None = None,
+                digits: int | None = None) -> Table:
+    """Return a :class:`Table` node made from `table`; raises TemplateError on bad arguments."""
+    if not isinstance(title, str) or not title.strip():
+        raise _fail("table needs a title")
+    unit_note = f"单位：{table.unit}" if table.unit else ""
+    if isinstance(table, RecordTable):
+        cols = [table.resolve(c) for c in (columns or table.columns)]
+        nums = [v for r in table.records for c in cols for v in [r[c]] if isinstance(v, float)]
+        d = _decimals(nums) if digits is None else int(digits)
+        header = tuple(TableCell(c) for c in cols)
+        body = tuple(tuple(_cell(r[c], d) for c in cols) for r in table.records)
+        if table.unit == "":
+            unit_note = ""
+        return Table(title.strip(), source_note(table, source), header, body, unit_note=unit_note)
+    years = _years(table, start, end)
+    labels = _rows(table, rows)
+    series = [table.row(lb) for lb in labels]
+    nums = [float(s.value(y)) for s in series for y in years if s.has(y)]
+    d = _decimals(nums) if digits is None else int(digits)
+
+    def growth_cell(s: Any, y: int) -> TableCell:
+        if s.has(y) and s.has(y - 1) and float(s.value(y - 1)) != 0:
+            return TableCell(filters.pct(s.yoy(y), 1), numeric=True)
+        return TableCell("—", numeric=True)
+
+    if transpose is None:
+        transpose = len(years) > 8
+    if transpose:
+        head = ["年份"]
+        for s in series:
+            head.append(s.label)
+            if growth:
+                head.append("同比增速" if len(series) == 1 else f"{s.label}增速")
+        body_rows = []
+        for y in years:
+            cells = [TableCell(_year_label(table, y))]
+            for s in series:
+                cells.append(_cell(s.value(y) if s.has(y) else None, d))
+                if growth:
+                    cells.append(growth_cell(s, y))
+            body_rows.append(tuple(cells))
+        header = tuple(TableCell(h) for h in head)
+    else:
+        header = tuple([TableCell(table.raw.header_label or "指标")]
+                       + [TableCell(_year_label(table, y), numeric=True) for y in years])
+        body_rows = []
+        for s in series:
+            body_rows.append(tuple([TableCell(s.label)] + [_cell(s.value(y) if s.has(y) else None, d)
+                                                          for y in years]))
+            if growth:
+                body_rows.append(tuple([TableCell("同比增速" if len(series) == 1 else f"{s.label}增速")]
+                                       + [growth_cell(s, y) for y in years]))
+    return Table(title.strip(), source_note(table, source), header, tuple(body_rows), unit_note=unit_note)
+
+
+__all__ = ["CHART_KINDS", "Num", "build_chart", "build_table", "source_note"]
