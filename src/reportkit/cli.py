@@ -57,5 +57,35 @@ def render(ctx: click.Context, year: int, project: Path, output: Path | None, ti
     click.echo(str(result.path))
 
 
+@main.command(epilog="""\b
+Examples:
+  reportkit check --year 2024
+  reportkit check --year 2025 --json > problems.json
+""")
+@click.option("--year", type=int, required=True, help="Edition year: reads datasets/YEAR/.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The report project folder (holds report.toml).")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
+@click.pass_context
+def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
+    """Validate everything a render of YEAR needs without writing output.
+
+    Exit status: 0 clean, 1 problems found, 2 usage error.
+    """
+    import json
+
+    from .checks import check_project
+
+    problems = check_project(project, year)
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            click.echo(str(p))
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems",
+                   err=bool(problems))
+    ctx.exit(1 if problems else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -11,12 +11,13 @@ from typing import Callable
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .cjk_emphasis import use_cjk_emphasis
 from .errors import Location, TemplateError
 from .model import Block, Heading, ListBlock, Paragraph, Pos, Run
 from .templating.environment import PLACEHOLDER_INFO, Registry
 
 _PARSER = (
-    MarkdownIt("commonmark", {"html": False})
+    use_cjk_emphasis(MarkdownIt("commonmark", {"html": False}))
     # -- Chinese prose must never turn into code, quotes, rules or links by accident --
     .disable(["code", "html_block", "html_inline", "lheading", "hr", "blockquote",
               "reference", "link", "image", "autolink"])

@@ -129,8 +129,12 @@ def _draw_bar_line(ax: Any, spec: ChartSpec) -> None:
     ax2.tick_params(colors="#404040", labelsize=HOUSE_STYLE["font_size"])
     ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}%" if spec.unit2 == "%" else _fmt(v)))
     if vs:
-        lo, hi = min(vs + [0.0]), max(vs)
-        ax2.set_ylim(lo - (hi - lo) * 0.1, hi + (hi - lo) * 0.35 + 1)
+        # -- the line lives in the top ~40% of the plot, above the bars and their labels --
+        lo, hi = min(vs), max(vs)
+        span = max(hi - lo, abs(hi) * 0.2, 1.0)
+        ax2.set_ylim(lo - span * 1.6, hi + span * 0.35)
+        bar_max = max((v for v in bars.values if v is not None), default=1.0)
+        ax.set_ylim(0, bar_max / 0.58)
     handles = [h for a in (ax, ax2) for h in a.get_legend_handles_labels()[0]]
     names = [n for a in (ax, ax2) for n in a.get_legend_handles_labels()[1]]
     ax.legend(handles, names, frameon=False, fontsize=HOUSE_STYLE["label_size"], ncol=2, loc="upper left")
@@ -147,13 +151,20 @@ def _draw_stacked(ax: Any, spec: ChartSpec) -> None:
             ax.bar(x, v, 0.6, bottom=bottoms[x], color=_pal(si), alpha=HOUSE_STYLE["forecast_alpha"] if fc else 1.0,
                    hatch=HOUSE_STYLE["forecast_hatch"] if fc else None, edgecolor="white", linewidth=0.4,
                    label=s.name if x == 0 else None)
-            if totals[x] and v / totals[x] >= 0.06:
+            if v >= max(totals) * 0.055:
                 ax.text(x, bottoms[x] + v / 2, _fmt(v), ha="center", va="center", color="white",
                         fontsize=HOUSE_STYLE["label_size"] - 0.5)
             bottoms[x] += v
     ax.set_xticks(xs, spec.categories)
-    ax.legend(frameon=False, fontsize=HOUSE_STYLE["label_size"], ncol=min(len(spec.series), 5),
-              loc="upper center", bbox_to_anchor=(0.5, -0.08))
+    _legend_below(ax, [s.name for s in spec.series])
+
+
+def _legend_below(ax: Any, names: list[str]) -> None:
+    # -- as many columns as fit the width: long Chinese labels get fewer columns --
+    longest = max((len(n) for n in names), default=1)
+    ncol = max(1, min(len(names), int(60 // (longest + 4))))
+    ax.legend(frameon=False, fontsize=HOUSE_STYLE["label_size"], ncol=ncol, loc="upper center",
+              bbox_to_anchor=(0.5, -0.1))
 
 
 def _draw_pie(ax: Any, spec: ChartSpec, donut: bool = False) -> None:
@@ -219,7 +230,7 @@ def render_png(spec: ChartSpec, width_in: float, aspect: float = HOUSE_STYLE["as
         if spec.kind not in ("pie", "donut", "barh"):
             _style_axes(ax, spec)
         DRAW[spec.kind](ax, spec)
-        if spec.kind not in ("pie", "donut", "barh"):
+        if spec.kind not in ("pie", "donut", "barh", "bar_line"):
             ymax = ax.get_ylim()[1]
             ax.set_ylim(min(0.0, ax.get_ylim()[0]), ymax * 1.12)
             if len(spec.categories) > 8 and max(len(c) for c in spec.categories) > 4:

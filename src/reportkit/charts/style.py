@@ -11,8 +11,9 @@ from pathlib import Path
 
 from ..errors import ChartError
 
-PALETTE = ("#1F4E79", "#C55A11", "#548235", "#7F6000", "#2E75B6", "#A5A5A5", "#843C0C", "#4472C4",
-           "#70AD47", "#FFC000")
+# -- ten hues far apart, dark enough for white labels, in the order they are used --
+PALETTE = ("#1F4E79", "#C55A11", "#548235", "#BF9000", "#7030A0", "#2E9AA6", "#C00000", "#7F7F7F",
+           "#8FAADC", "#A9D18E")
 LINE_COLOR = "#C00000"
 FORECAST_ALPHA = 0.55
 FORECAST_HATCH = "////"

@@ -323,7 +323,8 @@ class RecordTable(_TableBase):
         self._units = {c.name: (c.unit if c.unit is not None else raw.unit) for c in raw.columns}
         self.records: list[Record] = []
         for row in raw.rows:
-            values: dict[str, Any] = {self.columns[0]: row.label}
+            first = row.label_value if isinstance(row.label_value, DateValue) else row.label
+            values: dict[str, Any] = {self.columns[0]: first}
             for col, v, ref in zip(raw.columns, row.values, row.refs):
                 if isinstance(v, float):
                     v = Num(v, self._units[col.name], (ref,), ref.cell)
@@ -354,7 +355,7 @@ class RecordTable(_TableBase):
 
     def find(self, label: str) -> Record:
         for r in self.records:
-            if r.label == label:
+            if r.label == label or str(r.label) == label:
                 return r
         labels = [str(r.label) for r in self.records]
         raise LookupProblem(f"table {self.id} has no record {label!r}{_hint(label, labels)}", self.location())

@@ -87,7 +87,7 @@ class _SheetReader:
         while row <= max_row and not self.row_empty(row, max_col):
             key = _text(self.value(row, 1))
             if key not in META_KEYS:
-                hint = difflib.get_close_matches(key, list(META_KEYS), n=1)
+                hint = difflib.get_close_matches(key, list(META_KEYS), n=1, cutoff=0.5)
                 extra = f"; did you mean {hint[0]}?" if hint else f"; expected one of {', '.join(META_KEYS)}"
                 self.problem("unknown_key", f"unknown metadata key {key!r}{extra}", row, 1)
             elif key in meta:
@@ -212,7 +212,8 @@ class _SheetReader:
             if label == "":
                 self.problem("missing", "row has values but no label in column A", row, 1)
                 continue
-            if label in labels:
+            if label in labels and is_series:
+                # -- records may share a first column (several policies of one region) --
                 self.problem("duplicate", f"row label {label!r} appears twice", row, 1)
                 continue
             labels.add(label)
@@ -227,7 +228,12 @@ class _SheetReader:
                 pct.append("%" in (cell.number_format or ""))
                 numeric = is_series or column.unit is not None
                 values.append(self._scalar(raw, numeric, row, col, assumption, table.unit))
-            table.rows.append(RawRow(label, self.ref(row, 1), values, refs, pct))
+            first = self.value(row, 1)
+            # -- a label column is text unless the cell is a real date cell --
+            label_value = DateValue(first.year, first.month, first.day) if (
+                not is_series and isinstance(first, (_dt.datetime, _dt.date))) else None
+            table.rows.append(RawRow(label if not isinstance(label_value, DateValue) else str(label_value),
+                                     self.ref(row, 1), values, refs, pct, label_value))
 
     def _scalar(self, raw: Any, numeric: bool, row: int, col: int, assumption: bool, unit: str) -> Scalar:
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):

@@ -27,13 +27,39 @@ class CellRef:
         return f"{self.file} [{self.sheet}] {self.cell}"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class DateValue:
-    """A calendar date that may be known only to the month (`day` is None) or the year."""
+    """A calendar date that may be known only to the month (`day` is None) or the year.
+
+    Dates order by year, month, day; an unknown part sorts before any known one.
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+
+    def key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, DateValue):
+            return NotImplemented
+        return self.key() < other.key()
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, DateValue):
+            return NotImplemented
+        return self.key() <= other.key()
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, DateValue):
+            return NotImplemented
+        return self.key() > other.key()
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, DateValue):
+            return NotImplemented
+        return self.key() >= other.key()
 
     def __str__(self) -> str:
         if self.month is None:
@@ -74,6 +100,7 @@ class RawRow:
     values: list[Scalar]
     refs: list[CellRef]
     percent_formatted: list[bool] = field(default_factory=list)
+    label_value: Scalar = None
 
 
 @dataclass

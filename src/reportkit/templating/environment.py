@@ -19,7 +19,7 @@ from ..context.tables import Data, RecordTable, SeriesTable
 from ..errors import Location, ReportkitError, TemplateError
 from ..model import Figure, PageBreak, Table
 from . import filters
-from .objects import build_chart, build_table
+from .objects import build_chart, build_composed_table, build_table
 
 PLACEHOLDER_INFO = "reportkit-object"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
@@ -53,6 +53,8 @@ def escape_markdown(text: str) -> str:
 
 def _finalize(value: Any) -> Any:
     """Check every printed value: no None, no unformatted number, data text shown literally."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # -- StrictUndefined and the sandbox's unsafe-attribute marker raise here --
     if value is None:
         raise TemplateError("an expression printed None: the value is missing", code="missing")
     if isinstance(value, Raw):
@@ -102,11 +104,16 @@ def template_functions(data: Data, registry: Registry) -> dict[str, Callable[...
         """``{{ table("market_size", title=..., growth=true) }}`` registers a table."""
         return registry.add(build_table(resolve(ref), title, **_known(kwargs, _TABLE_ARGS, "table")))
 
+    def table_rows(title: str = "", header: Any = (), rows: Any = (), source: str = "") -> Raw:
+        """``{{ table_rows(title=..., header=[...], rows=[[...], ...], source=...) }}`` registers a
+        table composed in the template from values of several tables."""
+        return registry.add(build_composed_table(title, header, rows, source))
+
     def page_break() -> Raw:
         """``{{ page_break() }}`` starts a new page."""
         return registry.add(PageBreak())
 
-    return {"chart": chart, "table": table, "page_break": page_break}
+    return {"chart": chart, "table": table, "table_rows": table_rows, "page_break": page_break}
 
 
 _CHART_ARGS = ("rows", "start", "end", "year", "label", "value", "line", "source", "unit")

@@ -6,6 +6,7 @@ Pure data work: no drawing and no Word here.  The chart picture is made later fr
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 from ..context.tables import Num, RecordTable, SeriesTable
@@ -14,6 +15,7 @@ from ..errors import TemplateError
 from ..model import ChartSeries, ChartSpec, Figure, Table, TableCell
 from . import filters
 
+_NUMERIC = re.compile(r"^[-+]?[\d,]+(\.\d+)?\s*(%|E|亿元|万元|亿|万|个|家|件|倍)?$")
 CHART_KINDS = ("bar", "line", "bar_line", "stacked_bar", "pie", "donut", "barh")
 SERIES_KINDS = ("bar", "line", "bar_line", "stacked_bar")
 CATEGORY_KINDS = ("pie", "donut", "barh")
@@ -150,18 +152,23 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
     unit_note = f"单位：{table.unit}" if table.unit else ""
     if isinstance(table, RecordTable):
         cols = [table.resolve(c) for c in (columns or table.columns)]
-        nums = [v for r in table.records for c in cols for v in [r[c]] if isinstance(v, float)]
-        d = _decimals(nums) if digits is None else int(digits)
+
+        def col_digits(c: str) -> int:
+            vals = [r[c] for r in table.records if isinstance(r[c], float)]
+            return _decimals(vals) if digits is None else int(digits)
+
+        per_col = {c: col_digits(c) for c in cols}
         header = tuple(TableCell(c) for c in cols)
-        body = tuple(tuple(_cell(r[c], d) for c in cols) for r in table.records)
+        body = tuple(tuple(_cell(r[c], per_col[c]) for c in cols) for r in table.records)
         if table.unit == "":
             unit_note = ""
         return Table(title.strip(), source_note(table, source), header, body, unit_note=unit_note)
     years = _years(table, start, end)
     labels = _rows(table, rows)
     series = [table.row(lb) for lb in labels]
-    nums = [float(s.value(y)) for s in series for y in years if s.has(y)]
-    d = _decimals(nums) if digits is None else int(digits)
+    # -- decimals are chosen per series, so one precise row does not pad every other --
+    dec = {s.label: (_decimals([float(s.value(y)) for y in years if s.has(y)]) if digits is None else int(digits))
+           for s in series}
 
     def growth_cell(s: Any, y: int) -> TableCell:
         if s.has(y) and s.has(y - 1) and float(s.value(y - 1)) != 0:
@@ -180,7 +187,7 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
         for y in years:
             cells = [TableCell(_year_label(table, y))]
             for s in series:
-                cells.append(_cell(s.value(y) if s.has(y) else None, d))
+                cells.append(_cell(s.value(y) if s.has(y) else None, dec[s.label]))
                 if growth:
                     cells.append(growth_cell(s, y))
             body_rows.append(tuple(cells))
@@ -190,7 +197,7 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
                        + [TableCell(_year_label(table, y), numeric=True) for y in years])
         body_rows = []
         for s in series:
-            body_rows.append(tuple([TableCell(s.label)] + [_cell(s.value(y) if s.has(y) else None, d)
+            body_rows.append(tuple([TableCell(s.label)] + [_cell(s.value(y) if s.has(y) else None, dec[s.label])
                                                           for y in years]))
             if growth:
                 body_rows.append(tuple([TableCell("同比增速" if len(series) == 1 else f"{s.label}增速")]
@@ -198,4 +205,34 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
     return Table(title.strip(), source_note(table, source), header, tuple(body_rows), unit_note=unit_note)
 
 
-__all__ = ["CHART_KINDS", "Num", "build_chart", "build_table", "source_note"]
+def build_composed_table(title: str, header: Sequence[Any], rows: Sequence[Sequence[Any]], source: str) -> Table:
+    """Return a table whose cells a template composed itself (already formatted text).
+
+    For tables that combine several data tables, e.g. a summary of key indicators.  Cells that
+    read as numbers (digits, separators, %, a trailing E) are right-aligned.
+    """
+    if not isinstance(title, str) or not title.strip():
+        raise _fail("table_rows needs a title")
+    if not isinstance(source, str) or not source.strip():
+        raise _fail("table_rows needs a source")
+    if not header or not rows:
+        raise _fail("table_rows needs a header and at least one row")
+    width = len(header)
+    for i, row in enumerate(rows, start=1):
+        if isinstance(row, str) or len(row) != width:
+            raise _fail(f"row {i} of table_rows has {len(row) if not isinstance(row, str) else 1} cells; "
+                        f"the header has {width}")
+
+    def cell(v: Any) -> TableCell:
+        if isinstance(v, float):
+            raise _fail("a number in table_rows must be formatted with a filter (num, amount, pct ...)",
+                        "unformatted_number")
+        text = str(v)
+        return TableCell(text, numeric=bool(_NUMERIC.match(text)))
+
+    return Table(title.strip(), source.strip(), tuple(TableCell(str(h)) for h in header),
+                 tuple(tuple(cell(v) for v in row) for row in rows))
+
+
+
+__all__ = ["CHART_KINDS", "Num", "build_chart", "build_composed_table", "build_table", "source_note"]
