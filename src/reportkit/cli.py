@@ -87,5 +87,24 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
     ctx.exit(1 if problems else 0)
 
 
+@main.command(epilog="""\b
+Examples:
+  reportkit reference my-reference.docx
+""")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def reference(ctx: click.Context, target: Path) -> None:
+    """Copy the packaged reference .docx to TARGET, to restyle in Word."""
+    from .docx import packaged_reference
+    from .errors import OutputError
+    from .pipeline import write_atomic
+
+    if target.exists():
+        _fail(ctx, OutputError(f"{target} exists; choose another name or delete it first"))
+        return
+    write_atomic(target, packaged_reference().read_bytes())
+    click.echo(str(target))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

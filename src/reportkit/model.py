@@ -100,7 +100,6 @@ class Figure:
     chart: ChartSpec
     number: int = 0
     image: bytes | None = None
-    aspect: float = 0.56
     pos: Pos = field(default_factory=Pos)
 
 

@@ -221,9 +221,9 @@ DRAW: dict[str, Callable[[Any, ChartSpec], None]] = {
 def render_png(spec: ChartSpec, width_in: float, aspect: float = HOUSE_STYLE["aspect"]) -> bytes:
     """Return the PNG bytes of `spec` drawn `width_in` inches wide at the house DPI."""
     _setup_font()
-    height = width_in * aspect
+    height = width_in * (HOUSE_STYLE["pie_aspect"] if spec.kind in ("pie", "donut") else aspect)
     if spec.kind == "barh":
-        height = max(height, min(0.32 * len(spec.categories) + 0.8, width_in * 0.9))
+        height = max(height * 0.8, min(0.26 * len(spec.categories) + 0.7, width_in * 0.7))
     fig = plt.figure(figsize=(width_in, height), dpi=HOUSE_STYLE["dpi"])
     try:
         ax = fig.add_subplot(1, 1, 1)

@@ -18,7 +18,8 @@ LINE_COLOR = "#C00000"
 FORECAST_ALPHA = 0.55
 FORECAST_HATCH = "////"
 DPI = 200
-ASPECT = 0.56
+ASPECT = 0.46
+PIE_ASPECT = 0.40
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 HOUSE_STYLE = {
@@ -28,6 +29,7 @@ HOUSE_STYLE = {
     "forecast_hatch": FORECAST_HATCH,
     "dpi": DPI,
     "aspect": ASPECT,
+    "pie_aspect": PIE_ASPECT,
     "font": FONT_FILE,
     "font_size": 9.0,
     "label_size": 8.0,

@@ -115,7 +115,7 @@ def _table_style(doc: Any) -> None:
         f'<w:style {nsdecls("w")} w:type="table" w:customStyle="1" w:styleId="ReportTable">'
         '<w:name w:val="Report Table"/><w:basedOn w:val="TableNormal"/><w:uiPriority w:val="59"/><w:qFormat/>'
         '<w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:firstLine="0"/></w:pPr>'
-        '<w:rPr><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr>'
+        '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'
         '<w:tblPr><w:tblBorders>'
         '<w:top w:val="single" w:sz="12" w:space="0" w:color="1F4E79"/>'
         '<w:bottom w:val="single" w:sz="12" w:space="0" w:color="1F4E79"/>'
@@ -155,14 +155,14 @@ def build_reference(out: Path) -> None:
     spacing.set(qn("w:line"), "240")
 
     normal = doc.styles["Normal"]
-    _fonts(normal, *BODY_FONT, 12)
+    _fonts(normal, *BODY_FONT, 10.5)  # 五号
     _para(normal, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, line=1.5)
 
     for name, size, level_page, align, before, after in (
-        ("Heading 1", 16, True, WD_ALIGN_PARAGRAPH.CENTER, 12, 18),
-        ("Heading 2", 14, False, WD_ALIGN_PARAGRAPH.LEFT, 12, 6),
-        ("Heading 3", 12, False, WD_ALIGN_PARAGRAPH.LEFT, 6, 3),
-        ("Heading 4", 12, False, WD_ALIGN_PARAGRAPH.LEFT, 3, 0),
+        ("Heading 1", 16, True, WD_ALIGN_PARAGRAPH.CENTER, 6, 12),  # 三号
+        ("Heading 2", 14, False, WD_ALIGN_PARAGRAPH.LEFT, 8, 4),  # 四号
+        ("Heading 3", 12, False, WD_ALIGN_PARAGRAPH.LEFT, 4, 2),  # 小四
+        ("Heading 4", 10.5, False, WD_ALIGN_PARAGRAPH.LEFT, 2, 0),
     ):
         st = doc.styles[name]
         _fonts(st, *HEADING_FONT, size, bold=name != "Heading 4")
@@ -180,8 +180,8 @@ def build_reference(out: Path) -> None:
 
     for name, indent in (("toc 1", 0), ("toc 2", 2)):
         st = _get(doc, name)
-        _fonts(st, *BODY_FONT, 12, bold=name == "toc 1")
-        _para(st, line=1.5)
+        _fonts(st, *BODY_FONT, 10.5, bold=name == "toc 1")
+        _para(st, line=1.15, before=3 if name == "toc 1" else 0)
         st.paragraph_format.left_indent = Pt(12 * indent)
         tabs = st.paragraph_format.tab_stops
         from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
@@ -196,7 +196,7 @@ def build_reference(out: Path) -> None:
     _para(caption, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=3, line=1.0)
 
     source = _get(doc, "Source Note")
-    _fonts(source, *BODY_FONT, 9)
+    _fonts(source, *BODY_FONT, 8)
     source.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
     _para(source, align=WD_ALIGN_PARAGRAPH.LEFT, before=2, after=10, line=1.0)
 
@@ -207,11 +207,11 @@ def build_reference(out: Path) -> None:
                               ("Table Number", WD_ALIGN_PARAGRAPH.RIGHT, False),
                               ("Table Heading", WD_ALIGN_PARAGRAPH.CENTER, True)):
         st = _get(doc, name)
-        _fonts(st, *BODY_FONT, 10, bold=bold)
+        _fonts(st, *BODY_FONT, 9, bold=bold)
         _para(st, align=align, line=1.0)
 
     lb = doc.styles["List Bullet"]
-    _fonts(lb, *BODY_FONT, 12)
+    _fonts(lb, *BODY_FONT, 10.5)
     _para(lb, line=1.5)
     ln = _get(doc, "List Number Plain")
     _para(ln, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, line=1.5)

@@ -169,7 +169,7 @@ class DocxWriter:
         t.style = self.styles["table"]
         widths = column_widths(block, self.text_width // 635)  # EMU -> twips
         oxml.set_column_widths(t, widths)
-        keep_together = len(block.rows) <= 18
+        keep_together = len(block.rows) <= 10
         for ci, cell in enumerate(block.header):
             self._cell(t.rows[0].cells[ci], cell, "table_heading", keep_together)
         oxml.set_repeat_header(t.rows[0])
