@@ -154,7 +154,8 @@ def test_converts_to_pdf_with_chinese_text(rendered, tmp_path: Path) -> None:
                     "pdf", "--outdir", str(tmp_path), str(rendered[1])], capture_output=True, timeout=240, check=True)
     pdf = tmp_path / (rendered[1].stem + ".pdf")
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout.replace(" ", "")
+                          check=True).stdout
+    text = "".join(text.split())
     assert "年均复合增长率高达116.02%" in text
     assert "图表1：" in text and "数据来源：" in text
     assert shutil.which("pdftotext")

@@ -53,7 +53,9 @@ def check_project(project: Path, year: int) -> list[Problem]:
         manifest = load_manifest(project)
     except ReportkitError as exc:
         return exc.problems
-    problems = undeclared_names(manifest)
+    from .lint import lint_templates
+
+    problems = undeclared_names(manifest) + lint_templates(manifest)
     reference = manifest.reference_docx or packaged_reference()
     try:
         DocxWriter(reference)

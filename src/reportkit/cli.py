@@ -89,6 +89,35 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
 
 @main.command(epilog="""\b
 Examples:
+  reportkit lint
+  reportkit lint --project ../my-report --json
+""")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The report project folder (holds report.toml).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
+@click.pass_context
+def lint(ctx: click.Context, project: Path, as_json: bool) -> None:
+    """Flag numbers, years and percentages typed into templates instead of taken from data."""
+    import json
+
+    from .config import load_manifest
+    from .lint import lint_templates
+
+    try:
+        problems = lint_templates(load_manifest(project.resolve()))
+    except ReportkitError as exc:
+        problems = exc.problems
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            click.echo(str(p))
+        click.echo(f"{len(problems)} finding(s)" if problems else "ok: no hard-coded figures", err=bool(problems))
+    ctx.exit(1 if problems else 0)
+
+
+@main.command(epilog="""\b
+Examples:
   reportkit reference my-reference.docx
 """)
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))

@@ -13,7 +13,8 @@ from .errors import ConfigError, Location, Problem, ProblemsFound
 
 MANIFEST = "report.toml"
 REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "subject", "keywords", "clients")
-TOP_KEYS = ("report", "front", "chapters")
+TOP_KEYS = ("report", "front", "chapters", "lint")
+LINT_KEYS = ("allow",)
 PART_KEYS = ("title", "template")
 CHAPTER_KEYS = ("title", "sections")
 TITLE_FIELDS = ("start", "end", "year")
@@ -48,6 +49,7 @@ class Manifest:
     subject: str = ""
     keywords: str = ""
     clients: tuple[str, ...] = ()
+    lint_allow: tuple[str, ...] = ()
 
     def title(self, year: int) -> str:
         """Return the report title of the edition `year`."""
@@ -150,6 +152,13 @@ def load_manifest(project: Path) -> Manifest:
             problems.append(Problem("missing", f"chapter {ch['title']!r} has no sections", Location(MANIFEST)))
         chapters.append(Chapter(ch["title"].strip(), tuple(sections)))
     clients = report.get("clients", [])
+    lint = raw.get("lint", {})
+    lint = lint if isinstance(lint, dict) else {}
+    _check_keys(lint, LINT_KEYS, "[lint]", problems)
+    allow = lint.get("allow", [])
+    if not isinstance(allow, list) or not all(isinstance(a, str) and a for a in allow):
+        problems.append(Problem("bad_value", "[lint] allow must be a list of strings", Location(MANIFEST)))
+        allow = []
     if problems:
         raise ProblemsFound(problems)
     return Manifest(
@@ -157,4 +166,5 @@ def load_manifest(project: Path) -> Manifest:
         output=output, reference_docx=reference, front=tuple(front), chapters=tuple(chapters),
         subject=str(report.get("subject", "")), keywords=str(report.get("keywords", "")),
         clients=tuple(str(c) for c in clients) if isinstance(clients, list) else (),
+        lint_allow=tuple(allow),
     )

@@ -75,6 +75,11 @@ def pct_abs(value: Any, digits: int = 2) -> str:
     return pct(abs(_number(value, "pct_abs")), digits)
 
 
+def pp(value: Any, digits: int = 1) -> str:
+    """Return the size of a change in percentage points: ``{{ -3.24 | pp }}`` -> ``3.2个百分点``."""
+    return f"{abs(_number(value, 'pp')):,.{int(digits)}f}个百分点"
+
+
 def trend(value: Any, up: str = "增长", down: str = "下降", flat: str = "持平") -> str:
     """Return `up`, `down` or `flat` by the sign of `value` (|value| < 0.0005 is flat)."""
     v = _number(value, "trend")
@@ -146,5 +151,5 @@ def year(value: Any) -> str:
 
 FILTERS = {
     "num": num, "yi": yi, "wan": wan, "amount": amount, "pct": pct, "pct_abs": pct_abs,
-    "trend": trend, "cn": cn, "date": date, "yrange": yrange, "year": year,
+    "pp": pp, "trend": trend, "cn": cn, "date": date, "yrange": yrange, "year": year,
 }

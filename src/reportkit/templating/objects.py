@@ -153,13 +153,11 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
     if isinstance(table, RecordTable):
         cols = [table.resolve(c) for c in (columns or table.columns)]
 
-        def col_digits(c: str) -> int:
-            vals = [r[c] for r in table.records if isinstance(r[c], float)]
-            return _decimals(vals) if digits is None else int(digits)
-
-        per_col = {c: col_digits(c) for c in cols}
+        # -- records are different things (firms, policies): each number keeps its own precision --
         header = tuple(TableCell(c) for c in cols)
-        body = tuple(tuple(_cell(r[c], per_col[c]) for c in cols) for r in table.records)
+        body = tuple(tuple(_cell(r[c], _decimals([r[c]]) if digits is None and isinstance(r[c], float)
+                                 else (int(digits) if digits is not None else 0)) for c in cols)
+                     for r in table.records)
         if table.unit == "":
             unit_note = ""
         return Table(title.strip(), source_note(table, source), header, body, unit_note=unit_note)
