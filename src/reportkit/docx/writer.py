@@ -15,11 +15,10 @@ from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Emu, Twips
+from docx.shared import Emu
 
 from ..errors import Location, OutputError, StyleError
 from ..model import (
-    Block,
     Cover,
     Document,
     Figure,
@@ -60,6 +59,8 @@ class DocxWriter:
             raise StyleError(f"cannot open the reference document: {exc}", Location(str(reference)),
                              code="bad_reference") from None
         self.styles = check_styles(self.doc, str(reference))
+        # -- python-docx resolves a style object by scanning every style; ids are set directly --
+        self.style_ids = {role: st.style_id for role, st in self.styles.items()}
         body = self.doc.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
@@ -82,7 +83,8 @@ class DocxWriter:
 
     # -- helpers ------------------------------------------------------------------------
     def para(self, role: str, text: str = "") -> Any:
-        p = self.doc.add_paragraph(style=self.styles[role])
+        p = self.doc.add_paragraph()
+        p._p.get_or_add_pPr().style = self.style_ids[role]
         if text:
             p.add_run(oxml.clean_text(text))
         return p
@@ -183,7 +185,7 @@ class DocxWriter:
 
     def _cell(self, cell: Any, content: TableCell, role: str, keep_next: bool) -> None:
         p = cell.paragraphs[0]
-        p.style = self.styles[role]
+        p._p.get_or_add_pPr().style = self.style_ids[role]
         p.add_run(oxml.clean_text(content.text))
         if keep_next:
             p.paragraph_format.keep_with_next = True
@@ -210,10 +212,10 @@ class DocxWriter:
         first = self.doc.sections[0]
         oxml.set_title_page(first)
         hp = first.header.paragraphs[0]
-        hp.style = self.styles["header"]
+        hp._p.get_or_add_pPr().style = self.style_ids["header"]
         hp.add_run(oxml.clean_text(header_text))
         fp = first.footer.paragraphs[0]
-        fp.style = self.styles["footer"]
+        fp._p.get_or_add_pPr().style = self.style_ids["footer"]
         oxml.add_field(fp, "PAGE", "1")
         for sec in self.doc.sections[1:]:
             sec.different_first_page_header_footer = False
@@ -269,8 +271,4 @@ def write_docx(document: Document, reference: Path) -> bytes:
     return DocxWriter(reference).write(document)
 
 
-def _unused(_: Block) -> None:  # pragma: no cover - keeps Block imported for type readers
-    return None
-
-
-__all__ = ["column_widths", "write_docx", "Twips"]
+__all__ = ["column_widths", "write_docx"]

@@ -1,0 +1,60 @@
+"""Each heavy dependency has one home, and the pipeline's layers import one way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "reportkit"
+
+HOMES = {
+    "docx": "docx/",
+    "openpyxl": "data/excel.py",
+    "matplotlib": "charts/render.py",
+    "markdown_it": ("markup.py", "cjk_emphasis.py"),
+    "click": "cli.py",
+}
+# -- a layer may import only the layers listed (plus errors/model) --
+LAYERS = {
+    "data": set(),
+    "context": {"data"},
+    "templating": {"data", "context"},
+    "charts": set(),
+    "docx": set(),
+}
+
+
+def imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            out.append(("." * node.level) + mod)
+    return out
+
+
+def test_heavy_dependencies_have_one_home() -> None:
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC).as_posix()
+        for name in imports(path):
+            top = name.split(".")[0]
+            if top in HOMES:
+                homes = HOMES[top] if isinstance(HOMES[top], tuple) else (HOMES[top],)
+                assert any(rel.startswith(h) for h in homes), f"{rel} imports {name}"
+
+
+def test_layers_import_one_way() -> None:
+    for layer, allowed in LAYERS.items():
+        for path in (SRC / layer).rglob("*.py"):
+            for name in imports(path):
+                if name.startswith(".."):
+                    target = name[2:].split(".")[0]
+                    assert target in allowed | {"errors", "model", ""}, f"{path.relative_to(SRC)} imports {name}"
+
+
+def test_model_is_plain_data() -> None:
+    names = [n for n in imports(SRC / "model.py") if not n.startswith("__")]
+    assert set(names) <= {"datetime", "dataclasses", "typing"}

@@ -1,0 +1,163 @@
+"""The shipped 2024 edition: complete outline, objects with captions and sources, numbers from data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import docx
+import pytest
+from openpyxl import load_workbook
+
+from conftest import ROOT, run_cli, validate
+
+pytestmark = pytest.mark.slow
+
+# The seed's table of contents: 摘要, eight chapters and 25 sections, in order.
+OUTLINE = [
+    (1, "摘要"),
+    (1, "第一章 中国工业大模型产业研发规模分析"),
+    (2, "一、研发投入情况"), (2, "二、研发人员数量与结构"), (2, "三、研发成果与专利情况"), (2, "四、研发规模增长趋势与预测"),
+    (1, "第二章 中国工业大模型产业建设现状"),
+    (2, "一、产业基地分布与规模"), (2, "二、产业集聚效应分析"), (2, "三、产业配套设施与服务"), (2, "四、未来建设规划与展望"),
+    (1, "第三章 工业大模型技术进展与趋势"),
+    (2, "一、核心技术突破与进展"), (2, "二、技术创新对产业影响"), (2, "三、未来技术发展趋势预测"),
+    (1, "第四章 工业大模型市场分析与需求预测"),
+    (2, "一、市场规模与增长趋势"), (2, "二、市场需求结构与特点"), (2, "三、未来市场需求预测"),
+    (1, "第五章 工业大模型产业竞争格局与主要企业"),
+    (2, "一、产业竞争格局分析"), (2, "二、主要企业介绍与竞争力评估"), (2, "三、企业合作与竞争策略"),
+    (1, "第六章 工业大模型产业政策环境与支持措施"),
+    (2, "一、国家政策支持与引导"), (2, "二、地方政策扶持与优惠"), (2, "三、产业标准与监管体系"),
+    (1, "第七章 工业大模型产业发展挑战与对策"),
+    (2, "一、产业发展面临的主要挑战"), (2, "二、应对策略与建议"), (2, "三、未来产业发展展望"),
+    (1, "第八章 结论与展望"),
+    (2, "一、产业整体发展总结"), (2, "二、未来发展方向与机遇"),
+]
+TITLE = "2024-2030年中国工业大模型产业研发规模与未来建设现状调研报告"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("default") / "report.docx"
+    res = run_cli("render", "--year", "2024", "--output", str(out), cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def document(report: Path) -> docx.Document:
+    return docx.Document(str(report))
+
+
+def body_text(d: docx.Document) -> str:
+    return "\n".join(p.text for p in d.paragraphs)
+
+
+def test_outline_matches_the_seed(document) -> None:
+    heads = [(int(p.style.name[-1]), p.text) for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+    assert heads == OUTLINE
+    assert len(OUTLINE) == 34
+
+
+def test_toc_lists_the_34_entries_in_order(report: Path) -> None:
+    import zipfile
+
+    xml = zipfile.ZipFile(report).read("word/document.xml").decode()
+    entries = re.findall(r'<w:hyperlink w:anchor="_Toc\d+"[^>]*><w:r><w:t xml:space="preserve">([^<]*)</w:t>', xml)
+    assert entries == [t for _l, t in OUTLINE]
+    assert 'TOC \\o "1-2"' in xml
+
+
+def test_title_cover_and_header(document) -> None:
+    texts = [p.text for p in document.paragraphs]
+    assert texts.count(TITLE) == 1
+    assert document.sections[0].header.paragraphs[0].text == TITLE
+    assert document.core_properties.title == TITLE
+
+
+def test_enough_charts_and_tables_over_all_chapters(document) -> None:
+    chapters_with_objects = set()
+    chapter = ""
+    charts = tables = 0
+    for el in document.element.body.iterchildren():
+        if el.tag.endswith("}tbl"):
+            tables += 1
+            chapters_with_objects.add(chapter)
+        elif el.tag.endswith("}p"):
+            style = el.xpath("string(./w:pPr/w:pStyle/@w:val)")
+            text = el.xpath("string(.)")
+            if style == "Heading1":
+                chapter = text
+            if el.xpath(".//pic:pic"):
+                charts += 1
+                chapters_with_objects.add(chapter)
+    assert charts >= 20 and tables >= 10
+    assert {c for c in chapters_with_objects if c.startswith("第")} == {t for lvl, t in OUTLINE if lvl == 1 and t != "摘要"}
+
+
+def test_captions_are_numbered_in_order_and_each_has_a_source(document) -> None:
+    paras = document.paragraphs
+    captions = [(i, p.text) for i, p in enumerate(paras) if re.match(r"^图表\d+：", p.text)]
+    numbers = [int(re.match(r"^图表(\d+)：", t).group(1)) for _i, t in captions]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(captions) == len(document.inline_shapes) + len(document.tables)
+    for i, text in captions:
+        el = paras[i]._p.getnext()
+        if el.tag.endswith("}tbl"):
+            el = el.getnext()
+        note = el.xpath("string(.)")
+        assert note.startswith("数据来源：") and len(note) > len("数据来源："), text
+
+
+def test_illustrative_data_is_labelled(document) -> None:
+    notes = [p.text for p in document.paragraphs if p.text.startswith("数据来源：")]
+    assert any("示例" in n for n in notes)
+
+
+def _cell_values(book: str, sheet: str) -> dict[str, list]:
+    ws = load_workbook(ROOT / "datasets" / "2024" / book, data_only=True)[sheet]
+    rows = {}
+    for row in ws.iter_rows(values_only=True):
+        if row and row[0] is not None:
+            rows[str(row[0])] = list(row[1:])
+    return rows
+
+
+def test_market_size_prose_matches_the_workbook(document) -> None:
+    rows = _cell_values("市场规模.xlsx", "市场规模")
+    header = rows["指标"]
+    values = dict(zip([str(h) for h in header], rows["市场规模"]))
+    v2020, v2022 = values["2020"], values["2022"]
+    cagr = ((v2022 / v2020) ** 0.5 - 1) * 100
+    assert f"{cagr:.2f}" == "116.02"
+    text = body_text(document).replace("\n", "")
+    assert f"由最初的{v2020:g}亿元迅速攀升至2022年的{v2022:g}亿元，年均复合增长率高达116.02%" in text
+    v2023 = values["2023"]
+    assert f"2023年，中国工业大模型市场规模达到{v2023:g}亿元" in text
+
+
+def test_table_numbers_match_the_workbook(document) -> None:
+    rows = _cell_values("市场规模.xlsx", "市场规模")
+    values = dict(zip([str(h) for h in rows["指标"]], rows["市场规模"]))
+    market = [t for t in document.tables if t.rows[0].cells[0].text == "年份" and "市场规模" in t.rows[0].cells[1].text]
+    assert market, "the market-size table is present"
+    cells = {r.cells[0].text: r.cells[1].text for r in market[0].rows[1:]}
+    assert cells["2022"].replace(",", "") in ("70", "70.00", "70.0")
+    assert float(cells["2023"].replace(",", "")) == pytest.approx(values["2023"])
+    assert "2030E" in cells and "2024E" in cells
+
+
+def test_no_leaks(document) -> None:
+    text = body_text(document) + "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    for leak in ("{{", "}}", "{%", "None", "nan", "Undefined", "**"):
+        assert leak not in text, leak
+
+
+def test_years_follow_the_edition(document) -> None:
+    text = body_text(document)
+    assert "2024-2030" in text
+    assert not re.search(r"20(3[1-9])", text), "nothing beyond the horizon"
+
+
+def test_validator_finds_no_problems(report: Path) -> None:
+    assert validate(report) == "0 problems"
