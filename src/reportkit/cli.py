@@ -41,19 +41,23 @@ def _fail(ctx: click.Context, exc: ReportkitError) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the DOCX (default: build/YEAR/<title>.docx).")
 @click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
+@click.option("--no-cache", is_flag=True, help="Draw every chart again instead of reusing build/.cache.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Processes for drawing charts (default: CPUs).")
 @click.pass_context
-def render(ctx: click.Context, year: int, project: Path, output: Path | None, timings: bool) -> None:
+def render(ctx: click.Context, year: int, project: Path, output: Path | None, timings: bool, no_cache: bool,
+           jobs: int | None) -> None:
     """Render the edition YEAR to DOCX; prints the path it wrote as its last line."""
     from .pipeline import render as run
 
     try:
-        result = run(project, year, output)
+        result = run(project, year, output, use_cache=not no_cache, jobs=jobs)
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
     if timings:
         for stage, seconds in result.timings.stages.items():
             click.echo(f"{stage:10s} {seconds:6.2f} s", err=True)
+        click.echo(f"charts drawn: {result.charts_drawn}", err=True)
     click.echo(str(result.path))
 
 

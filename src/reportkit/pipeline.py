@@ -13,7 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .config import Manifest, load_manifest
 from .context import Data, build_data
@@ -92,18 +92,15 @@ def render_text(manifest: Manifest, data: Data, edition: Edition) -> list[Block]
     return number_blocks(blocks)
 
 
-def draw_figures(blocks: list[Block], width_in: float,
-                 draw: Callable[[list[Figure], float], list[bytes]] | None = None) -> list[Block]:
-    """Stage 5: return `blocks` with every figure's PNG drawn."""
-    figures = [b for b in blocks if isinstance(b, Figure)]
-    if draw is None:
-        from .charts.render import render_png
+def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = None,
+                 jobs: int | None = None) -> tuple[list[Block], int]:
+    """Stage 5: return `blocks` with every figure's PNG drawn, and how many had to be drawn."""
+    from .charts.batch import draw_all
 
-        images = [render_png(f.chart, width_in) for f in figures]
-    else:
-        images = draw(figures, width_in)
+    figures = [b for b in blocks if isinstance(b, Figure)]
+    images, drawn = draw_all([f.chart for f in figures], width_in, cache_dir, jobs)
     it = iter(images)
-    return [dataclasses.replace(b, image=next(it)) if isinstance(b, Figure) else b for b in blocks]
+    return [dataclasses.replace(b, image=next(it)) if isinstance(b, Figure) else b for b in blocks], drawn
 
 
 def build_document(manifest: Manifest, data: Data, year: int, client: str = "",
@@ -162,10 +159,16 @@ class RenderResult:
     path: Path
     document: Document
     timings: Timings
+    charts_drawn: int = 0
 
 
-def render(project: Path, year: int, output: Path | None = None, client: str = "") -> RenderResult:
-    """Render edition `year` of the project at `project` to DOCX and return where it went."""
+def render(project: Path, year: int, output: Path | None = None, client: str = "",
+           use_cache: bool = True, jobs: int | None = None) -> RenderResult:
+    """Render edition `year` of the project at `project` to DOCX and return where it went.
+
+    Charts are cached under `build/.cache/charts` (`use_cache=False` draws every one); misses are
+    drawn by `jobs` processes (default: one per CPU).
+    """
     from .docx import packaged_reference, text_width_inches, write_docx
 
     timings = Timings()
@@ -178,11 +181,12 @@ def render(project: Path, year: int, output: Path | None = None, client: str = "
     reference = manifest.reference_docx or packaged_reference()
     t0 = time.perf_counter()
     width = text_width_inches(reference)
-    document.blocks = draw_figures(document.blocks, width)
+    cache_dir = project / "build" / ".cache" / "charts" if use_cache else None
+    document.blocks, drawn = draw_figures(document.blocks, width, cache_dir, jobs)
     timings.add("charts", time.perf_counter() - t0)
     t0 = time.perf_counter()
     blob = write_docx(document, reference)
     target = output or output_path(manifest, year, client)
     write_atomic(target, blob)
     timings.add("write", time.perf_counter() - t0)
-    return RenderResult(target, document, timings)
+    return RenderResult(target, document, timings, drawn)
