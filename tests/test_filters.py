@@ -58,3 +58,21 @@ def test_dates_and_years() -> None:
 def test_bad_input_is_a_template_error(call) -> None:
     with pytest.raises(TemplateError):
         call()
+
+
+@pytest.mark.parametrize("call,needle", [
+    (lambda: f.yi(Num(5000, "万元")), "in 万元"),
+    (lambda: f.wan(Num(70, "亿元")), "in 亿元"),
+    (lambda: f.pct(Num(35.2, "%")), "percentage points"),
+    (lambda: f.amount(Num(0.52, "ratio")), "use pct"),
+])
+def test_unit_mismatch_is_refused(call, needle) -> None:
+    with pytest.raises(TemplateError) as info:
+        call()
+    assert info.value.code == "unit_mismatch" and needle in str(info.value)
+
+
+def test_matching_units_pass() -> None:
+    assert f.yi(Num(70, "亿元")) == "70亿元"
+    assert f.pct(Num(0.52, "ratio"), 0) == "52%"
+    assert f.pp(-3.24) == "3.2个百分点"

@@ -7,6 +7,10 @@ from typing import Iterable
 from ..data.tables import CellRef
 
 
+RATIO = "ratio"
+"""The unit of growth rates, CAGRs and shares: a fraction (0.52 = 52%), printed with `pct`."""
+
+
 class Num(float):
     """A float with provenance: the `unit`, the cells it was computed from, and how.
 

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from ..data.tables import ASSUMPTION_LABEL, CellRef, Column, DateValue, RawRow, RawTable
 from ..errors import DataError, Location, Problem, ProblemsFound
-from .num import Num, cell_range
+from .num import RATIO, Num, cell_range
 
 
 class LookupProblem(DataError):
@@ -112,7 +112,7 @@ class Series:
         if float(prev) == 0:
             raise LookupProblem(f"table {self.table.id} row {self.label!r}: growth {y} is undefined "
                                 f"because {y - 1} is 0")
-        return Num(float(cur) / float(prev) - 1.0, "%", prev.refs + cur.refs,
+        return Num(float(cur) / float(prev) - 1.0, RATIO, prev.refs + cur.refs,
                    f"yoy({cell_range(prev.refs[-1:] + cur.refs[-1:])})")
 
     def cagr(self, start: int, end: int) -> Num:
@@ -124,7 +124,7 @@ class Series:
         if float(va) <= 0 or float(vb) < 0:
             raise LookupProblem(f"table {self.table.id} row {self.label!r}: CAGR {a}-{b} needs positive values")
         rate = (float(vb) / float(va)) ** (1.0 / (b - a)) - 1.0
-        return Num(rate, "%", va.refs[-1:] + vb.refs[-1:], f"cagr({va.refs[-1].cell}:{vb.refs[-1].cell}, {b - a} years)")
+        return Num(rate, RATIO, va.refs[-1:] + vb.refs[-1:], f"cagr({va.refs[-1].cell}:{vb.refs[-1].cell}, {b - a} years)")
 
     def change(self, start: int, end: int) -> Num:
         """Return value(end) - value(start)."""
@@ -257,7 +257,7 @@ class SeriesTable(_TableBase):
         for rank, r in enumerate(ordered, start=1):
             v = r.value(year)
             frac = float(v) / float(total) if float(total) else 0.0
-            out.append(Share(r.label, v, Num(frac, "%", v.refs[-1:] + total.refs,
+            out.append(Share(r.label, v, Num(frac, RATIO, v.refs[-1:] + total.refs,
                                               f"share({v.refs[-1].cell} / {total.expr})"), rank))
         return out
 

@@ -35,6 +35,17 @@ def _digits(value: float, digits: int | None) -> str:
     return text
 
 
+RATIO = "ratio"
+
+
+def _unit(value: Any, accepted: tuple[str, ...], filter_name: str, hint: str) -> None:
+    """Refuse a value whose table unit does not fit the filter (e.g. 万元 printed as 亿元)."""
+    unit = getattr(value, "unit", "")
+    if unit and unit not in accepted:
+        shown = "a fraction (growth, CAGR or share)" if unit == RATIO else f"in {unit}"
+        raise TemplateError(f"unit mismatch: filter {filter_name} got a value {shown}; {hint}", code="unit_mismatch")
+
+
 def num(value: Any, digits: int | None = None) -> str:
     """Return `value` with thousands separators: ``{{ 1234.5 | num }}`` -> ``1,234.5``.
 
@@ -45,6 +56,7 @@ def num(value: Any, digits: int | None = None) -> str:
 
 def yi(value: Any, digits: int | None = None) -> str:
     """Return an amount in 亿元: ``70亿元``; 10,000亿 and more become ``1.2万亿元``."""
+    _unit(value, ("亿元",), "yi", "use amount to print it with its own unit")
     v = _number(value, "yi")
     if abs(v) >= 10000:
         return f"{_digits(v / 10000, digits)}万亿元"
@@ -53,11 +65,13 @@ def yi(value: Any, digits: int | None = None) -> str:
 
 def wan(value: Any, digits: int | None = None) -> str:
     """Return an amount in 万元: ``5,000万元``."""
+    _unit(value, ("万元",), "wan", "use amount to print it with its own unit")
     return f"{_digits(_number(value, 'wan'), digits)}万元"
 
 
 def amount(value: Any, digits: int | None = None) -> str:
     """Return the number followed by its own unit (from its table): ``70亿元``, ``35.2%``."""
+    _unit(value, tuple(u for u in (getattr(value, "unit", ""),) if u != RATIO), "amount", "use pct for fractions")
     v = _number(value, "amount")
     unit = getattr(value, "unit", "") or ""
     if unit == "亿元":
@@ -67,11 +81,13 @@ def amount(value: Any, digits: int | None = None) -> str:
 
 def pct(value: Any, digits: int = 2) -> str:
     """Return a fraction as a percentage: ``{{ 1.16024 | pct }}`` -> ``116.02%``."""
+    _unit(value, (RATIO,), "pct", "values of a % table are already percentage points: use amount or num")
     return f"{_number(value, 'pct') * 100:,.{int(digits)}f}%"
 
 
 def pct_abs(value: Any, digits: int = 2) -> str:
     """Return the size of a fraction as a percentage, without sign (for "下降3.20%")."""
+    _unit(value, (RATIO,), "pct_abs", "values of a % table are already percentage points: use amount or num")
     return pct(abs(_number(value, "pct_abs")), digits)
 
 
