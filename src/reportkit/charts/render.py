@@ -88,7 +88,7 @@ def _bars(ax: Any, spec: ChartSpec, series: list[Any], labels: bool = True) -> N
                 _label(ax, x + offset, v, _fmt(v))
     ax.set_xticks(list(xs), spec.categories)
     if n > 1:
-        ax.legend(frameon=False, fontsize=HOUSE_STYLE["label_size"], ncol=min(n, 4), loc="upper left")
+        _legend_below(ax, [s.name for s in series])
 
 
 def _draw_bar(ax: Any, spec: ChartSpec) -> None:
@@ -112,7 +112,7 @@ def _draw_line(ax: Any, spec: ChartSpec) -> None:
                 _label(ax, x, v, _fmt(v), offset=(0, 4))
     ax.set_xticks(xs, spec.categories)
     if len(spec.series) > 1:
-        ax.legend(frameon=False, fontsize=HOUSE_STYLE["label_size"], ncol=min(len(spec.series), 4), loc="upper left")
+        _legend_below(ax, [s.name for s in spec.series])
 
 
 def _draw_bar_line(ax: Any, spec: ChartSpec) -> None:
@@ -125,19 +125,18 @@ def _draw_bar_line(ax: Any, spec: ChartSpec) -> None:
     for x, v in zip(xs, vs):
         _label(ax2, x, v, f"{v:.1f}%" if spec.unit2 == "%" else _fmt(v), color=HOUSE_STYLE["line_color"],
                offset=(0, 5))
-    ax2.spines["top"].set_visible(False)
-    ax2.tick_params(colors="#404040", labelsize=HOUSE_STYLE["font_size"])
-    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}%" if spec.unit2 == "%" else _fmt(v)))
+    # -- the values are labelled on the points, so the second axis itself stays out of the way --
+    for side in ("top", "right", "left", "bottom"):
+        ax2.spines[side].set_visible(False)
+    ax2.set_yticks([])
+    bar_max = max((v for v in bars.values if v is not None), default=1.0)
+    ax.set_ylim(0, bar_max / 0.5)
     if vs:
-        # -- the line lives in the top ~40% of the plot, above the bars and their labels --
+        # -- bars fill the lower half, the line the top third, so their labels never meet --
         lo, hi = min(vs), max(vs)
-        span = max(hi - lo, abs(hi) * 0.2, 1.0)
-        ax2.set_ylim(lo - span * 1.6, hi + span * 0.35)
-        bar_max = max((v for v in bars.values if v is not None), default=1.0)
-        ax.set_ylim(0, bar_max / 0.58)
-    handles = [h for a in (ax, ax2) for h in a.get_legend_handles_labels()[0]]
-    names = [n for a in (ax, ax2) for n in a.get_legend_handles_labels()[1]]
-    ax.legend(handles, names, frameon=False, fontsize=HOUSE_STYLE["label_size"], ncol=2, loc="upper left")
+        span = max(hi - lo, abs(hi) * 0.25, 1.0)
+        ax2.set_ylim(lo - span * 2.1, hi + span * 0.3)
+    _legend_below(ax, [bars.name, line.name], handles=[ax.patches[0], ax2.lines[0]] if ax.patches else None)
 
 
 def _draw_stacked(ax: Any, spec: ChartSpec) -> None:
@@ -159,12 +158,16 @@ def _draw_stacked(ax: Any, spec: ChartSpec) -> None:
     _legend_below(ax, [s.name for s in spec.series])
 
 
-def _legend_below(ax: Any, names: list[str]) -> None:
+def _legend_below(ax: Any, names: list[str], handles: list[Any] | None = None) -> None:
     # -- as many columns as fit the width: long Chinese labels get fewer columns --
     longest = max((len(n) for n in names), default=1)
     ncol = max(1, min(len(names), int(60 // (longest + 4))))
-    ax.legend(frameon=False, fontsize=HOUSE_STYLE["label_size"], ncol=ncol, loc="upper center",
-              bbox_to_anchor=(0.5, -0.1))
+    kwargs: dict[str, Any] = {"frameon": False, "fontsize": HOUSE_STYLE["label_size"], "ncol": ncol,
+                              "loc": "upper center", "bbox_to_anchor": (0.5, -0.1)}
+    if handles is not None:
+        ax.legend(handles, names, **kwargs)
+    else:
+        ax.legend(**kwargs)
 
 
 def _draw_pie(ax: Any, spec: ChartSpec, donut: bool = False) -> None:
