@@ -97,7 +97,7 @@ def test_enough_charts_and_tables_over_all_chapters(document) -> None:
 
 def test_captions_are_numbered_in_order_and_each_has_a_source(document) -> None:
     paras = document.paragraphs
-    captions = [(i, p.text) for i, p in enumerate(paras) if re.match(r"^图表\d+：", p.text)]
+    captions = [(i, p.text) for i, p in enumerate(paras) if p.style.name == "Caption"]
     numbers = [int(re.match(r"^图表(\d+)：", t).group(1)) for _i, t in captions]
     assert numbers == list(range(1, len(numbers) + 1))
     assert len(captions) == len(document.inline_shapes) + len(document.tables)

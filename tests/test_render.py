@@ -61,11 +61,11 @@ def test_numbers_in_text_come_from_the_data(rendered) -> None:
 def test_every_figure_and_table_has_caption_and_source(rendered) -> None:
     d = docx.Document(str(rendered[1]))
     texts = [p.text for p in d.paragraphs]
-    captions = [t for t in texts if t.startswith("图表")]
+    captions = [p.text for p in d.paragraphs if p.style.name == "Caption"]
     assert [c.split("：")[0] for c in captions] == ["图表1", "图表2", "图表3", "图表4", "图表5"]
     assert len(d.inline_shapes) == 3 and len(d.tables) == 2
     for cap in captions:
-        i = texts.index(cap)
+        i = [j for j, p in enumerate(d.paragraphs) if p.style.name == "Caption" and p.text == cap][0]
         p = d.paragraphs[i]._p
         nxt = p.getnext()
         if nxt.tag.endswith("}tbl"):

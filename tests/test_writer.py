@@ -14,8 +14,8 @@ import pytest
 from reportkit.docx import packaged_reference, write_docx
 from reportkit.docx.writer import column_widths
 from reportkit.errors import StyleError
-from reportkit.model import (ChartSeries, ChartSpec, Cover, Document, Figure, Heading, ListBlock, Meta, Paragraph,
-                             Run, Table, TableCell, TableOfContents)
+from reportkit.model import (ChartSeries, ChartSpec, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta,
+                             Paragraph, Run, SectionBreak, Table, TableCell, TableOfContents, TocEntry)
 
 from conftest import validate
 
@@ -29,9 +29,12 @@ def sample() -> Document:
                   tuple((TableCell(str(y)), TableCell(f"{v:.2f}", True)) for y, v in ((2020, 15), (2021, 32.4))),
                   number=2, unit_note="单位：亿元")
     return Document(
-        Meta("测试报告", author="测试研究院", created=dt.datetime(2024, 1, 1), header_text="测试报告页眉"),
+        Meta("测试报告", author="测试研究院", created=dt.datetime(2024, 1, 1), header_text="测试报告页眉",
+             client="某某集团", watermark="内部资料"),
         [Cover("测试报告", "测试研究院", "2024年", client="某某集团"),
-         TableOfContents(entries=((1, "第一章 市场"), (2, "一、规模"))),
+         TableOfContents(entries=(TocEntry(1, "第一章 市场", "1"), TocEntry(2, "一、规模", "2"))),
+         ListOfFigures(entries=(TocEntry(1, "图表1：规模图", "2"), TocEntry(1, "图表2：市场规模（单位：亿元）", "3"))),
+         SectionBreak(),
          Heading(1, "市场", "第一章"), Heading(2, "规模", "一、"), Heading(3, "现状", "（一）", toc=False),
          Paragraph((Run("正文"), Run("加粗", bold=True), Run("斜体\x07", italic=True))),
          ListBlock(((Run("甲"),), (Run("乙"),)), ordered=True),
@@ -77,9 +80,23 @@ def test_toc_field_header_and_page_footer(written: Path) -> None:
         footers = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("word/footer"))
     assert re.search(r'<w:instrText[^>]*> TOC \\o "1-2" \\h \\z \\u </w:instrText>', doc)
     assert 'w:anchor="_Toc000001"' in doc and 'w:name="_Toc000001"' in doc
-    assert "测试报告页眉" in headers
+    assert "测试报告页眉　专供：某某集团" in headers
+    assert 'string="内部资料"' in headers, "watermark in the header"
+    assert re.search(r"PAGEREF _Toc000001 \\h </w:instrText>.*?<w:t>1</w:t>", doc), "TOC entries carry pages"
+    assert re.search(r'<w:instrText[^>]*> TOC \\h \\z \\c "图表" </w:instrText>', doc), "图表目录 field"
+    assert 'w:anchor="_Fig000002"' in doc and 'w:name="_Fig000002"' in doc
     assert "PAGE" in footers
     assert "<w:titlePg/>" in doc, "no header on the cover page"
+
+
+def test_captions_are_seq_fields(written: Path) -> None:
+    with zipfile.ZipFile(written) as zf:
+        doc = zf.read("word/document.xml").decode()
+    assert len(re.findall(r"> SEQ 图表 \\\* ARABIC </w:instrText>", doc)) == 2
+    d = docx.Document(str(written))
+    assert [p.text for p in d.paragraphs if p.style.name == "Caption"] == ["图表1：规模图", "图表2：市场规模（单位：亿元）"]
+    assert [p.text for p in d.paragraphs if p.style.name == "table of figures"] == [
+        "图表1：规模图\t2", "图表2：市场规模（单位：亿元）\t3"]
 
 
 def test_figure_caption_below_and_table_caption_above(written: Path) -> None:
@@ -109,6 +126,7 @@ def test_cover_client_and_properties(written: Path) -> None:
     d = docx.Document(str(written))
     assert "专供：某某集团" in [p.text for p in d.paragraphs]
     cp = d.core_properties
+    assert "某某集团" in cp.keywords and cp.comments == "专供：某某集团"
     assert cp.title == "测试报告" and cp.author == "测试研究院" and cp.created.replace(tzinfo=None) == dt.datetime(2024, 1, 1)
 
 

@@ -40,25 +40,43 @@ def _fail(ctx: click.Context, exc: ReportkitError) -> None:
               show_default=True, help="The report project folder (holds report.toml).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the DOCX (default: build/YEAR/<title>.docx).")
+@click.option("--pdf", is_flag=True, help="Also write the PDF (LibreOffice) and fill the TOC's page numbers.")
+@click.option("--client", "clients", multiple=True, metavar="NAME",
+              help="A client edition: 专供 NAME on the cover, in the header and properties. Repeatable.")
+@click.option("--all-clients", is_flag=True, help="One edition for every client listed in report.toml.")
+@click.option("--watermark", default=None, metavar="TEXT", help="A diagonal watermark on every page.")
 @click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
 @click.option("--no-cache", is_flag=True, help="Draw every chart again instead of reusing build/.cache.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Processes for drawing charts (default: CPUs).")
 @click.pass_context
-def render(ctx: click.Context, year: int, project: Path, output: Path | None, timings: bool, no_cache: bool,
-           jobs: int | None) -> None:
+def render(ctx: click.Context, year: int, project: Path, output: Path | None, pdf: bool, clients: tuple[str, ...],
+           all_clients: bool, watermark: str | None, timings: bool, no_cache: bool, jobs: int | None) -> None:
     """Render the edition YEAR to DOCX; prints the path it wrote as its last line."""
-    from .pipeline import render as run
+    from .config import load_manifest
+    from .pipeline import render_many
 
     try:
-        result = run(project, year, output, use_cache=not no_cache, jobs=jobs)
+        names = list(clients)
+        mark = watermark
+        if all_clients or mark is None:
+            manifest = load_manifest(project.resolve())
+            if all_clients:
+                names += [c for c in manifest.clients if c not in names]
+            if mark is None:
+                mark = manifest.watermark
+        results = render_many(project, year, names or [""], output, use_cache=not no_cache, jobs=jobs, pdf=pdf,
+                              watermark=mark or "")
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
     if timings:
-        for stage, seconds in result.timings.stages.items():
+        for stage, seconds in results[0].timings.stages.items():
             click.echo(f"{stage:10s} {seconds:6.2f} s", err=True)
-        click.echo(f"charts drawn: {result.charts_drawn}", err=True)
-    click.echo(str(result.path))
+        click.echo(f"charts drawn: {results[0].charts_drawn}", err=True)
+    for r in results:
+        if r.pdf is not None:
+            click.echo(f"{r.pdf}  ({r.pages} pages)")
+        click.echo(str(r.path))
 
 
 @main.command(epilog="""\b

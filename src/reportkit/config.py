@@ -12,7 +12,8 @@ from typing import Any
 from .errors import ConfigError, Location, Problem, ProblemsFound
 
 MANIFEST = "report.toml"
-REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "subject", "keywords", "clients")
+REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "client_output", "subject", "keywords",
+               "clients", "watermark")
 TOP_KEYS = ("report", "front", "chapters", "lint")
 LINT_KEYS = ("allow",)
 PART_KEYS = ("title", "template")
@@ -49,6 +50,8 @@ class Manifest:
     subject: str = ""
     keywords: str = ""
     clients: tuple[str, ...] = ()
+    client_output: str = "build/{year}/{title}（{client}）.docx"
+    watermark: str = ""
     lint_allow: tuple[str, ...] = ()
 
     def title(self, year: int) -> str:
@@ -135,6 +138,19 @@ def load_manifest(project: Path) -> Manifest:
             problems.append(Problem("missing", f"reference_docx {report['reference_docx']!r} does not exist",
                                     Location(MANIFEST)))
     output = str(report.get("output", "build/{year}/{title}.docx"))
+    client_output = str(report.get("client_output", "build/{year}/{title}（{client}）.docx"))
+    for key, out_pattern in (("output", output), ("client_output", client_output)):
+        for _lit, fld, _spec, _conv in string.Formatter().parse(out_pattern):
+            if fld is not None and fld not in ("year", "title", "client"):
+                problems.append(Problem("bad_value", f"[report] {key} uses {{{fld}}}; it may use {{year}}, "
+                                        "{title} and {client}", Location(MANIFEST)))
+        if not problems:
+            _inside(project, out_pattern.format(year=0, title="t", client="c"), key, problems)
+        if not out_pattern.endswith(".docx"):
+            problems.append(Problem("bad_value", f"[report] {key} must end in .docx", Location(MANIFEST)))
+    if "{client}" not in client_output:
+        problems.append(Problem("bad_value", "[report] client_output must contain {client} so client files "
+                                "do not overwrite each other", Location(MANIFEST)))
     front = [p for i, f in enumerate(raw.get("front", []) or []) if (p := _part(f, f"[[front]] #{i + 1}", project, problems))]
     chapters = []
     raw_chapters = raw.get("chapters", [])
@@ -167,4 +183,6 @@ def load_manifest(project: Path) -> Manifest:
         subject=str(report.get("subject", "")), keywords=str(report.get("keywords", "")),
         clients=tuple(str(c) for c in clients) if isinstance(clients, list) else (),
         lint_allow=tuple(allow),
+        client_output=client_output,
+        watermark=str(report.get("watermark", "")),
     )

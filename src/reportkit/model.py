@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from typing import Union
 
 
+CAPTION_LABEL = "图表"
+"""The label of every figure and table caption (图表1, 图表2 ...), also the SEQ field's name."""
+
+
 @dataclass(frozen=True)
 class Pos:
     """Where a node came from: a template name and a 1-based line (None when unknown)."""
@@ -133,12 +137,37 @@ class PageBreak:
 
 
 @dataclass(frozen=True)
+class TocEntry:
+    """One line of a table of contents: its level, its text and the printed page ("" if unknown)."""
+
+    level: int
+    text: str
+    page: str = ""
+
+
+@dataclass(frozen=True)
 class TableOfContents:
-    """The table of contents; `entries` are (level, text) of the headings it lists."""
+    """The table of contents: an updatable field whose current result lists `entries`."""
 
     title: str = "目录"
     levels: int = 2
-    entries: tuple[tuple[int, str], ...] = ()
+    entries: tuple[TocEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListOfFigures:
+    """图表目录: every caption with its page, as the result of a TOC field over the caption label."""
+
+    title: str = "图表目录"
+    label: str = "图表"
+    entries: tuple[TocEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionBreak:
+    """End the front matter: the next section starts a new page and numbers pages from 1."""
+
+    restart_numbering: bool = True
 
 
 @dataclass(frozen=True)
@@ -151,7 +180,8 @@ class Cover:
     client: str = ""
 
 
-Block = Union[Heading, Paragraph, ListBlock, Figure, Table, PageBreak, TableOfContents, Cover]
+Block = Union[Heading, Paragraph, ListBlock, Figure, Table, PageBreak, TableOfContents, ListOfFigures,
+              SectionBreak, Cover]
 
 
 @dataclass(frozen=True)
@@ -165,6 +195,7 @@ class Meta:
     created: _dt.datetime = _dt.datetime(2000, 1, 1)
     header_text: str = ""
     client: str = ""
+    watermark: str = ""
 
 
 @dataclass

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from .model import Block, Figure, Heading, Table
+from .model import CAPTION_LABEL, Block, Figure, Heading, Table
 from .templating.filters import cn
+
+
+def caption_text(number: int, title: str, unit_note: str = "") -> str:
+    """Return ``图表3：title（单位：亿元）``, a caption as printed."""
+    suffix = f"（{unit_note}）" if unit_note else ""
+    return f"{CAPTION_LABEL}{number}：{title}{suffix}"
 
 
 def chapter_number(index: int) -> str:

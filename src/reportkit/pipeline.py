@@ -13,16 +13,20 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Manifest, load_manifest
 from .context import Data, build_data
 from .data import load_edition
 from .errors import OutputError, Problem, ProblemsFound, ReportkitError
 from .markup import read_markup
-from .model import Block, Cover, Document, Figure, Heading, Meta, TableOfContents
-from .numbering import chapter_number, number_blocks, section_number
+from .model import (Block, Cover, Document, Figure, Heading, ListOfFigures, Meta, SectionBreak, Table,
+                    TableOfContents, TocEntry)
+from .numbering import caption_text, chapter_number, number_blocks, section_number
 from .templating import Registry, make_environment, render_template, template_functions
+
+if TYPE_CHECKING:
+    from .pdf.layout import Layout
 
 
 @dataclass(frozen=True)
@@ -104,20 +108,48 @@ def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = 
 
 
 def build_document(manifest: Manifest, data: Data, year: int, client: str = "",
-                   timings: Timings | None = None) -> Document:
-    """Return the document model of edition `year` (figures not yet drawn)."""
+                   timings: Timings | None = None, watermark: str = "") -> Document:
+    """Return the document model of edition `year` (figures not yet drawn, pages not yet known)."""
     timings = timings or Timings()
     title = manifest.title(year)
     edition = Edition(year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher)
     t0 = time.perf_counter()
     body = render_text(manifest, data, edition)
     timings.add("templates", time.perf_counter() - t0)
-    entries = tuple((b.level, b.full_text) for b in body if isinstance(b, Heading) and b.toc and b.level <= 2)
+    toc = TableOfContents(entries=tuple(TocEntry(b.level, b.full_text) for b in body
+                                        if isinstance(b, Heading) and b.toc and b.level <= 2))
+    lof = ListOfFigures(entries=tuple(TocEntry(1, caption_text(b.number, b.title, getattr(b, "unit_note", "")))
+                                      for b in body if isinstance(b, (Figure, Table))))
     created = edition_date(year)
     meta = Meta(title=title, subject=manifest.subject or title, author=manifest.publisher,
-                keywords=manifest.keywords, created=created, header_text=title, client=client)
-    cover = Cover(title=title, publisher=manifest.publisher, date_text=f"{year}年", client=client)
-    return Document(meta, [cover, TableOfContents(entries=entries), *body])
+                keywords=manifest.keywords, created=created, header_text=title)
+    cover = Cover(title=title, publisher=manifest.publisher, date_text=f"{year}年")
+    document = Document(meta, [cover, toc, lof, SectionBreak(), *body])
+    return for_client(document, client, watermark)
+
+
+def for_client(document: Document, client: str, watermark: str = "") -> Document:
+    """Return `document` addressed to `client` (cover, header, properties) with an optional watermark."""
+    if not client and not watermark:
+        return document
+    blocks = [dataclasses.replace(b, client=client) if isinstance(b, Cover) else b for b in document.blocks]
+    return Document(dataclasses.replace(document.meta, client=client, watermark=watermark), blocks)
+
+
+def paginate(document: Document, layout: Layout) -> Document:
+    """Return `document` with the printed page of every TOC and 图表目录 entry from a layout pass."""
+    blocks: list[Block] = []
+    for b in document.blocks:
+        if isinstance(b, TableOfContents):
+            pages = layout.headings
+            b = dataclasses.replace(b, entries=tuple(
+                dataclasses.replace(e, page=str(pages[i]) if i < len(pages) and pages[i] else "")
+                for i, e in enumerate(b.entries)))
+        elif isinstance(b, ListOfFigures):
+            b = dataclasses.replace(b, entries=tuple(
+                dataclasses.replace(e, page=str(layout.captions.get(i + 1, ""))) for i, e in enumerate(b.entries)))
+        blocks.append(b)
+    return Document(document.meta, blocks)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -148,28 +180,39 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def output_path(manifest: Manifest, year: int, client: str = "") -> Path:
-    """Return where the edition's DOCX goes by default."""
+    """Return where the edition's DOCX goes by default (the client pattern for a client edition)."""
     title = manifest.title(year)
-    name = manifest.output.format(year=year, title=title, client=client or "")
-    return (manifest.root / name).resolve()
+    pattern = manifest.client_output if client else manifest.output
+    return (manifest.root / pattern.format(year=year, title=title, client=client)).resolve()
 
 
 @dataclass
 class RenderResult:
+    """What a render wrote."""
+
     path: Path
     document: Document
     timings: Timings
     charts_drawn: int = 0
+    pdf: Path | None = None
+    pages: int = 0
 
 
-def render(project: Path, year: int, output: Path | None = None, client: str = "",
-           use_cache: bool = True, jobs: int | None = None) -> RenderResult:
-    """Render edition `year` of the project at `project` to DOCX and return where it went.
+@dataclass
+class Prepared:
+    """Everything clients share: the manifest, the drawn document, and the reference."""
 
-    Charts are cached under `build/.cache/charts` (`use_cache=False` draws every one); misses are
-    drawn by `jobs` processes (default: one per CPU).
-    """
-    from .docx import packaged_reference, text_width_inches, write_docx
+    manifest: Manifest
+    year: int
+    document: Document
+    reference: Path
+    timings: Timings
+    charts_drawn: int
+
+
+def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None = None) -> Prepared:
+    """Load, render the templates and draw the charts once (stages 1-5)."""
+    from .docx import packaged_reference, text_width_inches
 
     timings = Timings()
     project = project.resolve()
@@ -177,16 +220,96 @@ def render(project: Path, year: int, output: Path | None = None, client: str = "
     manifest = load_manifest(project)
     data = load_data(project, year)
     timings.add("load", time.perf_counter() - t0)
-    document = build_document(manifest, data, year, client, timings)
+    document = build_document(manifest, data, year, timings=timings)
     reference = manifest.reference_docx or packaged_reference()
     t0 = time.perf_counter()
     width = text_width_inches(reference)
     cache_dir = project / "build" / ".cache" / "charts" if use_cache else None
     document.blocks, drawn = draw_figures(document.blocks, width, cache_dir, jobs)
     timings.add("charts", time.perf_counter() - t0)
+    return Prepared(manifest, year, document, reference, timings, drawn)
+
+
+def deliver(prepared: Prepared, output: Path | None = None, client: str = "", watermark: str = "",
+            pdf: bool = False) -> RenderResult:
+    """Write one edition (optionally for a client): DOCX, and with `pdf` a PDF whose pages fill the TOC.
+
+    With `pdf`, a first LibreOffice pass lays the document out; the TOC and 图表目录 get the pages
+    it found, and the final PDF is made from the final DOCX.  Both files are checked, then moved
+    into place; nothing is written when any step fails.
+    """
+    from .docx import verify_docx, write_docx
+
+    timings = Timings()
+    document = for_client(prepared.document, client, watermark)
+    target = output or output_path(prepared.manifest, prepared.year, client)
     t0 = time.perf_counter()
-    blob = write_docx(document, reference)
-    target = output or output_path(manifest, year, client)
-    write_atomic(target, blob)
+    blob = write_docx(document, prepared.reference)
     timings.add("write", time.perf_counter() - t0)
-    return RenderResult(target, document, timings, drawn)
+    pdf_blob = None
+    pages = 0
+    if pdf:
+        from .pdf import read_layout, to_pdf
+
+        t0 = time.perf_counter()
+        headings = [e.text for b in document.blocks if isinstance(b, TableOfContents) for e in b.entries]
+        numbers = [b.number for b in document.blocks if isinstance(b, (Figure, Table))]
+        layout = read_layout(to_pdf(blob), headings, numbers)
+        document = paginate(document, layout)
+        blob = write_docx(document, prepared.reference)
+        pdf_blob = to_pdf(blob)
+        pages = read_layout(pdf_blob, [], []).pages
+        timings.add("pdf", time.perf_counter() - t0)
+    verify_docx(blob)
+    write_atomic(target, blob)
+    pdf_path = None
+    if pdf_blob is not None:
+        pdf_path = target.with_suffix(".pdf")
+        write_atomic(pdf_path, pdf_blob)
+    return RenderResult(target, document, timings, 0, pdf_path, pages)
+
+
+def _deliver_job(args: tuple[Prepared, Path | None, str, str, bool]) -> RenderResult:
+    return deliver(*args)
+
+
+def render(project: Path, year: int, output: Path | None = None, client: str = "",
+           use_cache: bool = True, jobs: int | None = None, pdf: bool = False, watermark: str = "") -> RenderResult:
+    """Render edition `year` of the project at `project` and return what was written.
+
+    Charts are cached under `build/.cache/charts` (`use_cache=False` draws every one); misses are
+    drawn by `jobs` processes (default: one per CPU).
+    """
+    return render_many(project, year, [client], output, use_cache, jobs, pdf, watermark)[0]
+
+
+def render_many(project: Path, year: int, clients: list[str], output: Path | None = None, use_cache: bool = True,
+                jobs: int | None = None, pdf: bool = False, watermark: str = "") -> list[RenderResult]:
+    """Render one edition for several clients: data and charts are prepared once, the client
+    editions are written in parallel processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    if pdf:
+        from .pdf import find_soffice
+        from .pdf.convert import INSTALL_HINT
+
+        if find_soffice() is None:
+            raise OutputError(INSTALL_HINT, code="missing_tool")
+    if output is not None and len(clients) > 1:
+        raise OutputError("--output names one file; with several clients use the manifest's client_output pattern",
+                          code="bad_argument")
+    prepared = prepare(project, year, use_cache, jobs)
+    work = [(prepared, output, c, watermark, pdf) for c in clients]
+    workers = min(len(work), jobs or (os.cpu_count() or 1))
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_deliver_job, work))
+    else:
+        results = [deliver(*w) for w in work]
+    for r in results:
+        for stage, seconds in prepared.timings.stages.items():
+            r.timings.stages.setdefault(stage, seconds)
+        r.timings.stages = {k: r.timings.stages[k] for k in ("load", "templates", "charts", "write", "pdf")
+                            if k in r.timings.stages}
+        r.charts_drawn = prepared.charts_drawn
+    return results

@@ -134,3 +134,78 @@ def set_column_widths(table: Any, widths_twips: list[int]) -> None:
 
 def set_title_page(section: Any) -> None:
     section.different_first_page_header_footer = True
+
+
+def add_pageref(parent: Any, anchor: str, page: str) -> None:
+    """Append a tab and a PAGEREF field (cached result `page`) to a paragraph or hyperlink element."""
+    tab_run = OxmlElement("w:r")
+    tab_run.append(OxmlElement("w:tab"))
+    parent.append(tab_run)
+    parent.append(_run_with(_fld_char("begin")))
+    parent.append(_run_with(_instr(f"PAGEREF {anchor} \\h")))
+    parent.append(_run_with(_fld_char("separate")))
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = page
+    r.append(t)
+    parent.append(r)
+    parent.append(_run_with(_fld_char("end")))
+
+
+def add_toc_entry(paragraph: Any, anchor: str, text: str, page: str) -> None:
+    """Append a TOC-style entry: a hyperlink to `anchor` holding the text and, if known, its page."""
+    h = OxmlElement("w:hyperlink")
+    h.set(qn("w:anchor"), anchor)
+    h.set(qn("w:history"), "1")
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = clean_text(text)
+    r.append(t)
+    h.append(r)
+    if page:
+        add_pageref(h, anchor, page)
+    paragraph._p.append(h)
+
+
+def add_text(paragraph: Any, text: str) -> None:
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = clean_text(text)
+    r.append(t)
+    paragraph._p.append(r)
+
+
+_VML = 'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
+_WATERMARK = (
+    '<w:r {w} {vml}><w:rPr><w:noProof/></w:rPr><w:pict>'
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e">'
+    '<v:formulas><v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/>'
+    '<v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/><v:f eqn="if @0 21600 @1"/>'
+    '<v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/><v:f eqn="mid @8 @5"/>'
+    '<v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/></v:formulas>'
+    '<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
+    'o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/>'
+    '<v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+    '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" '
+    'style="position:absolute;margin-left:0;margin-top:0;width:415pt;height:104pt;rotation:315;'
+    'z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;'
+    'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
+    'fillcolor="#d8d8d8" stroked="f"><v:fill opacity=".5"/>'
+    '<v:textpath style="font-family:&quot;SimHei&quot;;font-size:1pt" string="{text}"/></v:shape>'
+    '</w:pict></w:r>'
+)
+
+
+def add_watermark(header_paragraph: Any, text: str) -> None:
+    """Put a diagonal text watermark (Word's own kind) behind every page that uses this header."""
+    from xml.sax.saxutils import quoteattr
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    quoted = quoteattr(clean_text(text))[1:-1]
+    header_paragraph._p.append(parse_xml(_WATERMARK.format(w=nsdecls("w"), vml=_VML, text=quoted)))

@@ -178,9 +178,9 @@ def build_reference(out: Path) -> None:
     toc_head.font.color.rgb = RGBColor(0, 0, 0)
     _para(toc_head, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=18, line=1.5, keep_next=True)
 
-    for name, indent in (("toc 1", 0), ("toc 2", 2)):
+    for name, indent in (("toc 1", 0), ("toc 2", 2), ("table of figures", 0)):
         st = _get(doc, name)
-        _fonts(st, *BODY_FONT, 10.5, bold=name == "toc 1")
+        _fonts(st, *BODY_FONT, 10.5 if name != "table of figures" else 9, bold=name == "toc 1")
         _para(st, line=1.15, before=3 if name == "toc 1" else 0)
         st.paragraph_format.left_indent = Pt(12 * indent)
         tabs = st.paragraph_format.tab_stops

@@ -32,6 +32,7 @@ STYLE_MAP: dict[str, tuple[str, str]] = {
     "cover_meta": ("Cover Meta", "paragraph"),
     "toc_1": ("toc 1", "paragraph"),
     "toc_2": ("toc 2", "paragraph"),
+    "toc_figures": ("table of figures", "paragraph"),
     "header": ("Header", "paragraph"),
     "footer": ("Footer", "paragraph"),
 }

@@ -19,11 +19,14 @@ from docx.shared import Emu
 
 from ..errors import Location, OutputError, StyleError
 from ..model import (
+    CAPTION_LABEL,
     Cover,
     Document,
     Figure,
     Heading,
     ListBlock,
+    ListOfFigures,
+    SectionBreak,
     PageBreak,
     Paragraph,
     Run,
@@ -39,10 +42,7 @@ _SECT_AFTER_PGNUM = [qn(f"w:{t}") for t in ("cols", "formProt", "vAlign", "noEnd
                                              "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange")]
 
 
-def caption_text(number: int, title: str, unit_note: str = "") -> str:
-    """Return ``图表3：title（单位：亿元）``."""
-    suffix = f"（{unit_note}）" if unit_note else ""
-    return f"图表{number}：{title}{suffix}"
+
 
 
 def source_text(source: str) -> str:
@@ -68,11 +68,12 @@ class DocxWriter:
         sec = self.doc.sections[0]
         self.text_width = int(sec.page_width - sec.left_margin - sec.right_margin)
         self.bookmark_id = 0
-        self.toc_anchor: dict[int, str] = {}
         self.heading_index = 0
         self.handlers: dict[type, Callable[[Any], None]] = {
             Cover: self.cover,
             TableOfContents: self.toc,
+            ListOfFigures: self.list_of_figures,
+            SectionBreak: self.section_break,
             Heading: self.heading,
             Paragraph: self.paragraph,
             ListBlock: self.listing,
@@ -114,33 +115,51 @@ class DocxWriter:
         self.para("cover_meta", block.date_text)
         self.para("cover_meta").add_run().add_break(WD_BREAK.PAGE)
 
-    def toc(self, block: TableOfContents) -> None:
-        self.para("front_heading", block.title)
-        instruction = f'TOC \\o "1-{block.levels}" \\h \\z \\u'
-        if not block.entries:
-            p = self.para("body")
-            oxml.add_field(p, instruction, "右键单击此处，选择“更新域”以生成目录。")
-        for i, (level, text) in enumerate(block.entries):
-            p = self.para(f"toc_{min(level, 2)}")
+    def _field_list(self, role: str, instruction: str, entries: Any, anchor: Any) -> None:
+        """Entries of a TOC-type field: the field's current result, one paragraph per entry."""
+        if not entries:
+            oxml.add_field(self.para("body"), instruction, "右键单击此处，选择“更新域”以生成目录。")
+            return
+        for i, entry in enumerate(entries):
+            p = self.para(role(entry) if callable(role) else role)
             if i == 0:
                 oxml.field_begin(p, instruction)
-            anchor = f"_Toc{i + 1:06d}"
-            self.toc_anchor[i] = anchor
-            oxml.add_internal_link(p, anchor, text)
-            if i == len(block.entries) - 1:
+            oxml.add_toc_entry(p, anchor(i), entry.text, entry.page)
+            if i == len(entries) - 1:
                 oxml.field_end(p)
+
+    def toc(self, block: TableOfContents) -> None:
+        self.para("front_heading", block.title)
+        self._field_list(lambda e: f"toc_{min(e.level, 2)}", f'TOC \\o "1-{block.levels}" \\h \\z \\u',
+                         block.entries, heading_anchor)
+
+    def list_of_figures(self, block: ListOfFigures) -> None:
+        self.para("front_heading", block.title)
+        self._field_list("toc_figures", f'TOC \\h \\z \\c "{block.label}"', block.entries, caption_anchor)
+
+    def section_break(self, block: SectionBreak) -> None:
         # -- the body is its own section so its page numbers start at 1 --
         new = self.doc.add_section(WD_SECTION.NEW_PAGE)
         self._page_numbers(self.doc.sections[0], fmt="upperRoman", start=1)
-        self._page_numbers(new, fmt="decimal", start=1)
+        if block.restart_numbering:
+            self._page_numbers(new, fmt="decimal", start=1)
 
     def heading(self, block: Heading) -> None:
         p = self.para(f"heading_{min(block.level, 4)}", block.full_text)
         if block.toc and block.level <= 2:
-            anchor = self.toc_anchor.get(self.heading_index, f"_Toc{self.heading_index + 1:06d}")
             self.bookmark_id += 1
-            oxml.add_bookmark(p, anchor, self.bookmark_id)
+            oxml.add_bookmark(p, heading_anchor(self.heading_index), self.bookmark_id)
             self.heading_index += 1
+
+    def caption(self, number: int, title: str, unit_note: str = "") -> Any:
+        """Write 图表{SEQ 图表}：title as a Word caption that cross-references and 图表目录 can find."""
+        p = self.para("caption")
+        oxml.add_text(p, CAPTION_LABEL)
+        oxml.add_field(p, f"SEQ {CAPTION_LABEL} \\* ARABIC", str(number))
+        oxml.add_text(p, "：" + title + (f"（{unit_note}）" if unit_note else ""))
+        self.bookmark_id += 1
+        oxml.add_bookmark(p, caption_anchor(number - 1), self.bookmark_id)
+        return p
 
     def paragraph(self, block: Paragraph) -> None:
         p = self.para("body")
@@ -160,11 +179,11 @@ class DocxWriter:
             raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
         p = self.para("figure")
         p.add_run().add_picture(io.BytesIO(block.image), width=Emu(self.text_width))
-        self.para("caption", caption_text(block.number, block.title)).paragraph_format.keep_with_next = True
+        self.caption(block.number, block.title).paragraph_format.keep_with_next = True
         self.para("source", source_text(block.source))
 
     def table(self, block: Table) -> None:
-        cap = self.para("caption", caption_text(block.number, block.title, block.unit_note))
+        cap = self.caption(block.number, block.title, block.unit_note)
         cap.paragraph_format.keep_with_next = True
         ncols = len(block.header)
         t = self.doc.add_table(rows=1 + len(block.rows), cols=ncols)
@@ -208,12 +227,14 @@ class DocxWriter:
         else:
             sectpr.append(el)
 
-    def furniture(self, header_text: str) -> None:
+    def furniture(self, header_text: str, client: str, watermark: str) -> None:
         first = self.doc.sections[0]
         oxml.set_title_page(first)
         hp = first.header.paragraphs[0]
         hp._p.get_or_add_pPr().style = self.style_ids["header"]
-        hp.add_run(oxml.clean_text(header_text))
+        hp.add_run(oxml.clean_text(header_text + (f"　专供：{client}" if client else "")))
+        if watermark:
+            oxml.add_watermark(hp, watermark)
         fp = first.footer.paragraphs[0]
         fp._p.get_or_add_pPr().style = self.style_ids["footer"]
         oxml.add_field(fp, "PAGE", "1")
@@ -226,7 +247,7 @@ class DocxWriter:
         cp.title = meta.title
         cp.subject = meta.subject
         cp.author = meta.author
-        cp.keywords = meta.keywords
+        cp.keywords = "；".join(k for k in (meta.keywords, meta.client) if k)
         cp.comments = f"专供：{meta.client}" if meta.client else ""
         cp.category = "行业研究报告"
         cp.last_modified_by = meta.author
@@ -242,11 +263,22 @@ class DocxWriter:
             if handler is None:
                 raise OutputError(f"the DOCX writer cannot render {type(block).__name__}")
             handler(block)
-        self.furniture(document.meta.header_text or document.meta.title)
+        self.furniture(document.meta.header_text or document.meta.title, document.meta.client,
+                       document.meta.watermark)
         self.properties(document)
         buf = io.BytesIO()
         self.doc.save(buf)
         return normalize_package(buf.getvalue(), document.meta.created)
+
+
+def heading_anchor(index: int) -> str:
+    """Bookmark name of the index-th TOC heading."""
+    return f"_Toc{index + 1:06d}"
+
+
+def caption_anchor(index: int) -> str:
+    """Bookmark name of the index-th caption (图表 index+1)."""
+    return f"_Fig{index + 1:06d}"
 
 
 def column_widths(block: Table, total: int) -> list[int]:
