@@ -24,6 +24,20 @@ class Pos:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a printed number came from: the text as printed, the value, the metric and the cells.
+
+    `cells` are (file, sheet, A1 cell) triples; `metric` says how they were combined, e.g.
+    ``cagr(B9:D9, 2 years)``, or is just the cell for a value shown as it is.
+    """
+
+    printed: str
+    value: float
+    metric: str
+    cells: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class Run:
     """A piece of inline text with its emphasis."""
 
@@ -57,6 +71,7 @@ class Paragraph:
     runs: tuple[Run, ...]
     role: str = "body"
     pos: Pos = field(default_factory=Pos)
+    sources: tuple[Provenance, ...] = ()
 
     @property
     def text(self) -> str:
@@ -70,6 +85,7 @@ class ListBlock:
     items: tuple[tuple[Run, ...], ...]
     ordered: bool = False
     pos: Pos = field(default_factory=Pos)
+    sources: tuple[Provenance, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,8 @@ class Figure:
     number: int = 0
     image: bytes | None = None
     pos: Pos = field(default_factory=Pos)
+    sources: tuple[tuple[str, str, Provenance], ...] = ()
+    """(series, category, provenance) of every plotted value."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +131,7 @@ class TableCell:
 
     text: str
     numeric: bool = False
+    source: Provenance | None = None
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from .context import Data, build_data
 from .data import load_edition
 from .errors import OutputError, Problem, ProblemsFound, ReportkitError
 from .markup import read_markup
-from .model import (Block, Cover, Document, Figure, Heading, ListOfFigures, Meta, SectionBreak, Table,
-                    TableOfContents, TocEntry)
+from .model import (Block, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta, Paragraph, Provenance,
+                    SectionBreak, Table, TableOfContents, TocEntry)
 from .numbering import caption_text, chapter_number, number_blocks, section_number
-from .templating import Registry, make_environment, render_template, template_functions
+from .templating import Ledger, Registry, make_environment, render_template, template_functions
 
 if TYPE_CHECKING:
     from .pdf.layout import Layout
@@ -69,16 +69,18 @@ def render_text(manifest: Manifest, data: Data, edition: Edition) -> list[Block]
 
     All template problems are collected and raised together.
     """
-    env = make_environment(manifest.root / "templates")
+    ledger = Ledger()
+    env = make_environment(manifest.root / "templates", ledger)
     registry = Registry()
     context: dict[str, Any] = {"edition": edition, "data": data, **template_functions(data, registry)}
     problems: list[Problem] = []
     blocks: list[Block] = []
 
     def part(template: str) -> list[Block]:
+        ledger.template = template
         try:
             text = render_template(env, template, context)
-            return read_markup(text, f"templates/{template}", registry)
+            return attach_sources(read_markup(text, f"templates/{template}", registry), ledger.take(template))
         except ReportkitError as exc:
             problems.extend(exc.problems)
             return []
@@ -94,6 +96,29 @@ def render_text(manifest: Manifest, data: Data, edition: Edition) -> list[Block]
     if problems:
         raise ProblemsFound(problems)
     return number_blocks(blocks)
+
+
+def attach_sources(blocks: list[Block], printed: list[Provenance]) -> list[Block]:
+    """Give each paragraph (or list) the provenance of the numbers printed in it.
+
+    The ledger is in print order, so each entry is looked up from the block (and the position
+    in it) where the previous one was found; an entry printed elsewhere (a caption) is skipped.
+    """
+    texts = [b.text if isinstance(b, Paragraph) else "".join(r.text for item in b.items for r in item)
+             if isinstance(b, ListBlock) else None for b in blocks]
+    found: dict[int, list[Provenance]] = {}
+    at_block, at_pos = 0, 0
+    for entry in printed:
+        for i in range(at_block, len(blocks)):
+            text = texts[i]
+            if text is None:
+                continue
+            hit = text.find(entry.printed, at_pos if i == at_block else 0)
+            if hit >= 0:
+                found.setdefault(i, []).append(entry)
+                at_block, at_pos = i, hit + len(entry.printed)
+                break
+    return [dataclasses.replace(b, sources=tuple(found[i])) if i in found else b for i, b in enumerate(blocks)]
 
 
 def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = None,
@@ -186,6 +211,11 @@ def output_path(manifest: Manifest, year: int, client: str = "") -> Path:
     return (manifest.root / pattern.format(year=year, title=title, client=client)).resolve()
 
 
+def sidecar_path(docx_path: Path) -> Path:
+    """Return where the provenance sidecar of `docx_path` goes: ``<name>.sources.json``."""
+    return docx_path.with_name(docx_path.stem + ".sources.json")
+
+
 @dataclass
 class RenderResult:
     """What a render wrote."""
@@ -261,7 +291,11 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
         pages = read_layout(pdf_blob, [], []).pages
         timings.add("pdf", time.perf_counter() - t0)
     verify_docx(blob)
+    from .provenance import sources_json
+
+    sidecar = sources_json(document, target.name, prepared.year)
     write_atomic(target, blob)
+    write_atomic(sidecar_path(target), sidecar)
     pdf_path = None
     if pdf_blob is not None:
         pdf_path = target.with_suffix(".pdf")

@@ -17,9 +17,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..context.tables import Data, RecordTable, SeriesTable
 from ..errors import Location, ReportkitError, TemplateError
-from ..model import Figure, PageBreak, Table
+from ..model import Figure, PageBreak, Provenance, Table
 from . import filters
-from .objects import build_chart, build_composed_table, build_table
+from .objects import build_chart, build_composed_table, build_table, provenance
 
 PLACEHOLDER_INFO = "reportkit-object"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
@@ -70,8 +70,37 @@ def _finalize(value: Any) -> Any:
     raise TemplateError(f"cannot print {type(value).__name__} {value!r}{hint}", code="bad_value")
 
 
-def make_environment(template_dir: Path) -> ImmutableSandboxedEnvironment:
-    """Return the sandboxed, strict Jinja environment for `template_dir`."""
+class Ledger:
+    """Numbers printed by the filters while rendering, in order, with their provenance."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, Provenance]] = []
+        self.template = ""
+
+    def take(self, template: str) -> list[Provenance]:
+        """Return and forget the entries recorded for `template`."""
+        mine = [p for t, p in self.entries if t == template]
+        self.entries = [(t, p) for t, p in self.entries if t != template]
+        return mine
+
+
+def _recording(fn: Callable[..., str], ledger: Ledger) -> Callable[..., str]:
+    def filter_(value: Any, *args: Any, **kwargs: Any) -> str:
+        printed = fn(value, *args, **kwargs)
+        found = provenance(value, printed)
+        if found is not None:
+            ledger.entries.append((ledger.template, found))
+        return printed
+
+    filter_.__doc__ = fn.__doc__
+    return filter_
+
+
+def make_environment(template_dir: Path, ledger: Ledger | None = None) -> ImmutableSandboxedEnvironment:
+    """Return the sandboxed, strict Jinja environment for `template_dir`.
+
+    With a `ledger`, every number a filter prints is recorded with where it came from.
+    """
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir), encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
@@ -81,7 +110,8 @@ def make_environment(template_dir: Path) -> ImmutableSandboxedEnvironment:
         autoescape=False,
         finalize=_finalize,
     )
-    env.filters.update(filters.FILTERS)
+    env.filters.update(filters.FILTERS if ledger is None else
+                       {name: _recording(fn, ledger) for name, fn in filters.FILTERS.items()})
     env.globals.update(yrange=filters.yrange, year=filters.year)
     return env
 

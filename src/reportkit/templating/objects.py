@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from ..context.tables import Num, RecordTable, SeriesTable
 from ..data.tables import DateValue
 from ..errors import TemplateError
-from ..model import ChartSeries, ChartSpec, Figure, Table, TableCell
+from ..model import ChartSeries, ChartSpec, Figure, Provenance, Table, TableCell
 from . import filters
 
 _NUMERIC = re.compile(r"^[-+]?[\d,]+(\.\d+)?\s*(%|E|亿元|万元|亿|万|个|家|件|倍)?$")
@@ -23,6 +23,15 @@ CATEGORY_KINDS = ("pie", "donut", "barh")
 
 def _fail(message: str, code: str = "bad_argument") -> TemplateError:
     return TemplateError(message, code=code)
+
+
+def provenance(value: Any, printed: str) -> Provenance | None:
+    """Return the provenance of a number printed as `printed`, or None for a plain number."""
+    refs = getattr(value, "refs", None)
+    if not refs:
+        return None
+    return Provenance(printed, float(value), getattr(value, "expr", "") or refs[-1].cell,
+                      tuple((r.file, r.sheet, r.cell) for r in refs))
 
 
 def source_note(table: SeriesTable | RecordTable, override: str | None = None) -> str:
@@ -71,12 +80,43 @@ def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows
     elif kind in CATEGORY_KINDS:
         labels = _rows(table, rows)
         y = table.last_actual_year if year is None else int(year)
-        vals = tuple(float(table.row(r).value(y)) for r in labels)
-        spec = ChartSpec(kind, tuple(labels), (ChartSeries(_year_label(table, y), vals),), (False,) * len(labels),
-                         unit if unit is not None else table.unit)
+        nums = [table.row(r).value(y) for r in labels]
+        spec = ChartSpec(kind, tuple(labels), (ChartSeries(_year_label(table, y), tuple(float(v) for v in nums)),),
+                         (False,) * len(labels), unit if unit is not None else table.unit)
+        sources = tuple((_year_label(table, y), lb, p) for lb, v in zip(labels, nums)
+                        if (p := provenance(v, filters.num(v))) is not None)
+        return Figure(title=title.strip(), source=source_note(table, source), chart=spec, sources=sources)
     else:
         spec = _series_chart(table, kind, rows, start, end, line, unit)
-    return Figure(title=title.strip(), source=source_note(table, source), chart=spec)
+    return Figure(title=title.strip(), source=source_note(table, source), chart=spec,
+                  sources=_chart_sources(table, spec, start, end))
+
+
+def _chart_sources(table: SeriesTable | RecordTable, spec: ChartSpec, start: Any,
+                   end: Any) -> tuple[tuple[str, str, Provenance], ...]:
+    """Provenance of every plotted value, looked up again from the table the chart was made of."""
+    out = []
+    if isinstance(table, RecordTable):
+        for series in spec.series:
+            for cat, rec in zip(spec.categories, table.records):
+                v = rec[series.name]
+                if (p := provenance(v, filters.num(v))) is not None:
+                    out.append((series.name, cat, p))
+        return tuple(out)
+    years = _years(table, start, end)
+    for series in spec.series:
+        for cat, y in zip(spec.categories, years):
+            if series.name == "同比增速" and series.as_line:
+                base = table.row(spec.series[0].name)
+                v = base.yoy(y) if base.has(y) and base.has(y - 1) else None
+                printed = filters.pct(v, 1) if v is not None else ""
+            else:
+                row = table.row(series.name)
+                v = row.value(y) if row.has(y) else None
+                printed = filters.num(v) if v is not None else ""
+            if v is not None and (p := provenance(v, printed)) is not None:
+                out.append((series.name, cat, p))
+    return tuple(out)
 
 
 def _series_chart(table: SeriesTable, kind: str, rows: Any, start: Any, end: Any, line: str | None,
@@ -136,7 +176,8 @@ def _cell(value: Any, digits: int) -> TableCell:
     if value is None or value == "":
         return TableCell("—", numeric=True)
     if isinstance(value, float):
-        return TableCell(filters.num(value, digits), numeric=True)
+        text = filters.num(value, digits)
+        return TableCell(text, numeric=True, source=provenance(value, text))
     if isinstance(value, DateValue):
         return TableCell(filters.date(value))
     return TableCell(str(value))
@@ -170,7 +211,9 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
 
     def growth_cell(s: Any, y: int) -> TableCell:
         if s.has(y) and s.has(y - 1) and float(s.value(y - 1)) != 0:
-            return TableCell(filters.pct(s.yoy(y), 1), numeric=True)
+            g = s.yoy(y)
+            text = filters.pct(g, 1)
+            return TableCell(text, numeric=True, source=provenance(g, text))
         return TableCell("—", numeric=True)
 
     if transpose is None:
