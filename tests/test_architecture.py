@@ -9,7 +9,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "reportkit"
 
 HOMES = {
     "docx": "docx/",
-    "openpyxl": "data/excel.py",
+    "openpyxl": "data/",
     "matplotlib": "charts/render.py",
     "markdown_it": ("markup.py", "cjk_emphasis.py"),
     "click": "cli.py",

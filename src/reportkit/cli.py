@@ -109,6 +109,37 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
     ctx.exit(1 if problems else 0)
 
 
+@main.command("new-edition", epilog="""\b
+Examples:
+  reportkit new-edition --year 2025
+  reportkit new-edition --year 2025 --from 2024 --project ../my-report
+""")
+@click.option("--year", type=int, required=True, help="The new edition's year.")
+@click.option("--from", "from_year", type=int, default=None, help="The edition to start from (default: YEAR-1).")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The report project folder (holds report.toml).")
+@click.pass_context
+def new_edition(ctx: click.Context, year: int, from_year: int | None, project: Path) -> None:
+    """Create datasets/YEAR from the previous edition's workbooks and list the cells to fill."""
+    from .checks import check_project
+    from .config import load_manifest
+    from .data.roll import new_edition as roll
+
+    try:
+        manifest = load_manifest(project.resolve())
+        written = roll(manifest.root, year, from_year if from_year is not None else year - 1, manifest.horizon)
+    except ReportkitError as exc:
+        _fail(ctx, exc)
+        return
+    click.echo(f"created datasets/{year} ({len(written)} workbooks) from datasets/{from_year or year - 1}")
+    todo = [p for p in check_project(project, year) if p.code == "missing"]
+    if todo:
+        click.echo(f"cells to fill before `reportkit render --year {year}` ({len(todo)}):")
+        for p in todo:
+            click.echo(f"  {p}")
+    click.echo(f"then run: reportkit check --year {year}")
+
+
 @main.command(epilog="""\b
 Examples:
   reportkit lint

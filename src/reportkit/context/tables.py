@@ -428,10 +428,15 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
                                        f"forecast({prev.refs[-1].cell if not prev.expr.startswith('forecast') else prev.expr}"
                                        f" × (1+{gref.cell}))")
                     continue
-                if started:
-                    why = "no growth assumption for it" if not isinstance(g, float) else f"no value for {year - 1}"
-                    problems.append(Problem("missing", f"forecast {col.label} of {row.label!r} is empty and there is {why}; "
-                                            f"enter a value or a {row.label}（预测增速） row", Location(raw.file, raw.sheet, ref.cell)))
+                if started and assumption is not None and not isinstance(g, float):
+                    gref = assumption.refs[i]
+                    problems.append(Problem("missing", f"growth assumption {col.label} of {row.label!r} is empty; enter "
+                                            f"it here or a forecast value in {ref.cell}",
+                                            Location(raw.file, raw.sheet, gref.cell)))
+                elif started and assumption is None:
+                    problems.append(Problem("missing", f"forecast {col.label} of {row.label!r} is empty and there is no "
+                                            f"growth assumption for it; enter a value or a {row.label}（预测增速） row",
+                                            Location(raw.file, raw.sheet, ref.cell)))
                 continue
             if started:
                 problems.append(Problem("missing", f"no value for {row.label!r} in {year}",

@@ -1,0 +1,110 @@
+"""Next year's edition from data alone: new-edition, the to-do list, rolling years, old editions intact."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from conftest import ROOT, make_project, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def copy_default(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    shutil.copy(ROOT / "report.toml", dest)
+    shutil.copytree(ROOT / "templates", dest / "templates")
+    shutil.copytree(ROOT / "datasets" / "2024", dest / "datasets" / "2024")
+    return dest
+
+
+def fill(proj: Path, problems: list[dict], market: float) -> None:
+    """Fill every listed cell as an analyst would: new actuals, growth assumptions."""
+    books = {}
+    for p in problems:
+        assert p["code"] == "missing" and p["cell"], p
+        wb = books.setdefault(p["file"], load_workbook(proj / p["file"]))
+        ws = wb[p["sheet"]]
+        letter, row = coordinate_from_string(p["cell"])
+        col = column_index_from_string(letter)
+        cell, prev, label = ws.cell(row, col), ws.cell(row, col - 1).value, str(ws.cell(row, 1).value)
+        if "预测增速" in label:
+            cell.value = 0.2 if "%" in (cell.number_format or "") else 20
+        elif label == "市场规模":
+            cell.value = market
+        else:
+            cell.value = prev if isinstance(prev, (int, float)) else 1
+    for name, wb in books.items():
+        wb.save(proj / name)
+
+
+def all_text(path: Path) -> str:
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells]
+    parts += [p.text for s in d.sections for p in s.header.paragraphs]
+    return "\n".join(parts) + "\n" + d.core_properties.title
+
+
+def test_next_edition_from_data_alone(tmp_path: Path) -> None:
+    proj = copy_default(tmp_path / "proj")
+    first = run_cli("render", "--year", "2024", "--project", str(proj))
+    assert first.returncode == 0, first.stderr
+    out2024 = Path(first.stdout.strip().splitlines()[-1])
+    before = out2024.read_bytes()
+
+    made = run_cli("new-edition", "--year", "2025", "--project", str(proj))
+    assert made.returncode == 0, made.stderr
+    assert "created datasets/2025" in made.stdout and "cells to fill" in made.stdout
+    listed = [ln.strip() for ln in made.stdout.splitlines() if ln.startswith("  datasets/2025/")]
+    check = run_cli("check", "--year", "2025", "--project", str(proj), "--json")
+    assert check.returncode == 1
+    problems = json.loads(check.stdout)
+    assert {p["code"] for p in problems} == {"missing"}
+    assert len(problems) == len(listed) > 0
+    assert any(p["file"] == "datasets/2025/市场规模.xlsx" and p["sheet"] == "市场规模" for p in problems)
+    again = run_cli("new-edition", "--year", "2025", "--project", str(proj))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+    fill(proj, problems, market=300)
+    clean = run_cli("check", "--year", "2025", "--project", str(proj))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    res = run_cli("render", "--year", "2025", "--project", str(proj))
+    assert res.returncode == 0, res.stderr
+    out2025 = Path(res.stdout.strip().splitlines()[-1])
+    assert out2025.name.startswith("2025-2031年")
+    text = all_text(out2025)
+    assert "2024-2030" not in text
+    assert "2025-2031年中国工业大模型产业研发规模与未来建设现状调研报告" in text
+    assert "2024年中国工业大模型市场规模达到300亿元" in text.replace("，", "")
+    assert not re.search(r"20(3[2-9])", text), "nothing beyond the new horizon"
+    table_years = [c.text for t in docx.Document(str(out2025)).tables for r in t.rows for c in r.cells[:1]]
+    assert "2031E" in table_years and "2024E" not in table_years
+
+    rerun = run_cli("render", "--year", "2024", "--project", str(proj))
+    assert rerun.returncode == 0, rerun.stderr
+    assert out2024.read_bytes() == before, "the 2024 edition re-renders byte for byte"
+
+
+def test_rolling_rules_on_a_small_project(tmp_path: Path) -> None:
+    proj = make_project(tmp_path / "p")
+    res = run_cli("new-edition", "--year", "2025", "--project", str(proj))
+    assert res.returncode == 0, res.stderr
+    ws = load_workbook(proj / "datasets" / "2025" / "市场.xlsx")["市场规模"]
+    assert [c.value for c in ws[6]] == ["指标", 2020, 2021, 2022, 2023, 2024, "2025E", "2026E"], \
+        "a forecast that ends before the horizon gains no column"
+    assert ws["F7"].value is None, "the old first forecast year is now an actual year to fill"
+    demand = load_workbook(proj / "datasets" / "2025" / "市场.xlsx")["需求"]
+    assert [c.value for c in demand[8]] == ["领域", 2022, 2023, 2024]
+    policies = load_workbook(proj / "datasets" / "2025" / "政策.xlsx")["政策"]
+    original = load_workbook(proj / "datasets" / "2024" / "政策.xlsx")["政策"]
+    assert [[c.value for c in r] for r in policies.iter_rows()] == [[c.value for c in r] for r in original.iter_rows()]
+    bad = run_cli("new-edition", "--year", "2027", "--from", "2024", "--project", str(proj))
+    assert bad.returncode == 1 and "one year at a time" in bad.stderr
