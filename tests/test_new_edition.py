@@ -108,3 +108,28 @@ def test_rolling_rules_on_a_small_project(tmp_path: Path) -> None:
     assert [[c.value for c in r] for r in policies.iter_rows()] == [[c.value for c in r] for r in original.iter_rows()]
     bad = run_cli("new-edition", "--year", "2027", "--from", "2024", "--project", str(proj))
     assert bad.returncode == 1 and "one year at a time" in bad.stderr
+
+
+def test_diff_between_editions(tmp_path: Path) -> None:
+    proj = make_project(tmp_path / "p")
+    assert run_cli("new-edition", "--year", "2025", "--project", str(proj)).returncode == 0
+    problems = json.loads(run_cli("check", "--year", "2025", "--project", str(proj), "--json").stdout)
+    fill(proj, [p for p in problems if p["code"] == "missing"], market=300)
+    policy = proj / "datasets" / "2025" / "政策.xlsx"
+    wb = load_workbook(policy)
+    wb["政策"].append(["《国务院关于深入实施“人工智能+”行动的意见》", "2025-08-21", "国务院", None])
+    wb.save(policy)
+    res = run_cli("diff", "--from", "2024", "--to", "2025", "--project", str(proj), "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    market = [f for f in d["figures"] if f["table"] == "market_size" and f["year"] == 2024]
+    assert market == [{"table": "market_size", "title": "中国工业大模型市场规模", "row": "市场规模", "year": 2024,
+                       "old": 294.16, "new": 300.0, "unit": "亿元", "old_forecast": True, "new_forecast": False,
+                       "cell": "F7"}]
+    assert {"table": "demand", "year": 2024, "forecast": False} in d["years_added"]
+    assert {"table": "policies", "row": "《国务院关于深入实施“人工智能+”行动的意见》"} in d["rows_added"]
+    summary = [p for p in d["paragraphs"] if p["section"] == "摘要"]
+    assert summary and "2024-2030年" in summary[0]["old"] and "2025-2031年" in summary[0]["new"]
+    assert "300亿元" in summary[0]["new"]
+    human = run_cli("diff", "--from", "2024", "--to", "2025", "--project", str(proj))
+    assert "market_size [市场规模] 2024: 294.16 -> 300 亿元" in human.stdout

@@ -142,6 +142,35 @@ def new_edition(ctx: click.Context, year: int, from_year: int | None, project: P
 
 @main.command(epilog="""\b
 Examples:
+  reportkit diff --from 2024 --to 2025
+  reportkit diff --from 2024 --to 2025 --json > changes.json
+""")
+@click.option("--from", "old", type=int, required=True, help="The earlier edition.")
+@click.option("--to", "new", type=int, required=True, help="The later edition.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The report project folder (holds report.toml).")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.pass_context
+def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool) -> None:
+    """Show what changed between two editions: figures, rows and years, reworded paragraphs."""
+    import json
+
+    from .diff import diff_editions, format_diff
+
+    try:
+        result = diff_editions(project, old, new)
+    except ReportkitError as exc:
+        _fail(ctx, exc)
+        return
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        for line in format_diff(result):
+            click.echo(line)
+
+
+@main.command(epilog="""\b
+Examples:
   reportkit lint
   reportkit lint --project ../my-report --json
 """)
