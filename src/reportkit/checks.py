@@ -1,50 +1,57 @@
 """`reportkit check`: run every validation a render needs, without writing anything.
 
-Returns all problems at once: manifest, workbooks, templates (names the data does not provide,
-found by Jinja's meta analysis before rendering, then a trial render) and the reference .docx.
+Returns all problems at once: manifest, workbooks, templates (syntax, names the data does not
+provide — found by Jinja's meta analysis before rendering — and outline headings, then a trial
+render) and the reference .docx.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-
-from jinja2 import meta, nodes
 
 from .config import Manifest, load_manifest
 from .errors import Location, Problem, ReportkitError
 from .templating import make_environment
+from .templating.environment import provided_names, template_problems
 
 CONTEXT_NAMES = {"edition", "data", "chart", "table", "table_rows", "page_break", "yrange", "year"}
 
 
 def undeclared_names(manifest: Manifest) -> list[Problem]:
-    """Return a problem for every name a template uses that reportkit does not provide."""
+    """Return the problems found in every template before it runs: syntax errors, names that
+    reportkit does not provide, and outline headings (the same checks `render` makes first)."""
     env = make_environment(manifest.root / "templates")
     problems: list[Problem] = []
-    known = CONTEXT_NAMES | set(env.globals)
+    known = provided_names(env, CONTEXT_NAMES)
     for part in manifest.parts():
         shown = f"templates/{part.template}"
         try:
             source = (manifest.root / "templates" / part.template).read_text(encoding="utf-8")
-            ast = env.parse(source, name=part.template)
         except UnicodeDecodeError:
             problems.append(Problem("syntax", "template is not UTF-8 text", Location(template=shown)))
             continue
-        except Exception as exc:  # jinja2.TemplateSyntaxError and friends
-            line = getattr(exc, "lineno", None)
-            problems.append(Problem("syntax", f"syntax error: {getattr(exc, 'message', exc)}",
-                                    Location(template=shown, line=line)))
+        except OSError as exc:
+            problems.append(Problem("missing", f"cannot read the template: {exc.strerror}", Location(template=shown)))
             continue
-        for name in sorted(meta.find_undeclared_variables(ast) - known):
-            line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
-            problems.append(Problem("undefined_name", f"{name!r} is not defined; templates can use "
-                                    + ", ".join(sorted(CONTEXT_NAMES)), Location(template=shown, line=line)))
+        problems.extend(template_problems(env, source, shown, known))
     return problems
+
+
+def _relative(problem: Problem, project: Path) -> Problem:
+    """Name a file inside the project relative to it (the JSON promises project-relative paths)."""
+    file = problem.location.file
+    if file is None or not Path(file).is_absolute():
+        return problem
+    try:
+        rel = Path(file).resolve().relative_to(project).as_posix()
+    except ValueError:
+        return problem
+    return dataclasses.replace(problem, location=dataclasses.replace(problem.location, file=rel))
 
 
 def check_project(project: Path, year: int) -> list[Problem]:
     """Return every problem that would stop `render --year year` (empty when clean)."""
-    from .docx import packaged_reference
     from .docx.writer import DocxWriter
     from .pipeline import build_document, load_data
 
@@ -52,11 +59,11 @@ def check_project(project: Path, year: int) -> list[Problem]:
     try:
         manifest = load_manifest(project)
     except ReportkitError as exc:
-        return exc.problems
+        return [_relative(p, project) for p in exc.problems]
     from .lint import lint_templates
 
     problems = undeclared_names(manifest) + lint_templates(manifest)
-    reference = manifest.reference_docx or packaged_reference()
+    reference = manifest.reference
     try:
         DocxWriter(reference)
     except ReportkitError as exc:
@@ -64,11 +71,12 @@ def check_project(project: Path, year: int) -> list[Problem]:
     try:
         data = load_data(project, year)
     except ReportkitError as exc:
-        return problems + exc.problems
-    if any(p.code in ("syntax", "undefined_name") for p in problems):
-        return problems
-    try:
-        build_document(manifest, data, year)
-    except ReportkitError as exc:
         problems.extend(exc.problems)
-    return problems
+    else:
+        try:
+            build_document(manifest, data, year)
+        except ReportkitError as exc:
+            # -- templates with problems found before running report them again here: once is enough --
+            seen = {(p.code, p.message, p.location) for p in problems}
+            problems.extend(p for p in exc.problems if (p.code, p.message, p.location) not in seen)
+    return [_relative(p, project) for p in problems]

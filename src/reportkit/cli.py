@@ -26,6 +26,23 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+def _render(project: Path, year: int, clients: list[str], output: Path | None, use_cache: bool,
+            jobs: int | None, pdf: bool, watermark: str) -> list:
+    """Render, first asking the light fingerprint module whether the last identical render still stands."""
+    if use_cache:
+        from .fingerprint import previous_render
+
+        done = previous_render(project.resolve(), year, clients, output, pdf, watermark)
+        if done is not None:
+            from types import SimpleNamespace
+
+            return [SimpleNamespace(path=Path(r["path"]), pdf=Path(r["pdf"]) if r["pdf"] else None, pages=r["pages"],
+                                    skipped=True, charts_drawn=0, timings=SimpleNamespace(stages={})) for r in done]
+    from .pipeline import render_many
+
+    return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf, watermark=watermark)
+
+
 def _fail(ctx: click.Context, exc: ReportkitError) -> None:
     if ctx.obj.get("debug"):
         raise exc
@@ -53,7 +70,6 @@ def render(ctx: click.Context, year: int, project: Path, output: Path | None, pd
            all_clients: bool, watermark: str | None, timings: bool, no_cache: bool, jobs: int | None) -> None:
     """Render the edition YEAR to DOCX; prints the path it wrote as its last line."""
     from .config import load_manifest
-    from .pipeline import render_many
 
     try:
         names = list(clients)
@@ -64,12 +80,13 @@ def render(ctx: click.Context, year: int, project: Path, output: Path | None, pd
                 names += [c for c in manifest.clients if c not in names]
             if mark is None:
                 mark = manifest.watermark
-        results = render_many(project, year, names or [""], output, use_cache=not no_cache, jobs=jobs, pdf=pdf,
-                              watermark=mark or "")
+        results = _render(project, year, names or [""], output, not no_cache, jobs, pdf, mark or "")
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
     if timings:
+        if results[0].skipped:
+            click.echo("nothing changed since the last render: kept its output", err=True)
         for stage, seconds in results[0].timings.stages.items():
             click.echo(f"{stage:10s} {seconds:6.2f} s", err=True)
         click.echo(f"charts drawn: {results[0].charts_drawn}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import string
 import tomllib
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from .errors import ConfigError, Location, Problem, ProblemsFound
 
 MANIFEST = "report.toml"
+PACKAGED_REFERENCE = Path(__file__).resolve().parent / "resources" / "reference.docx"
 REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "client_output", "subject", "keywords",
                "clients", "watermark")
 TOP_KEYS = ("report", "front", "chapters", "lint")
@@ -58,6 +60,16 @@ class Manifest:
         """Return the report title of the edition `year`."""
         return self.title_pattern.format(start=year, end=year + self.horizon, year=year)
 
+    @property
+    def reference(self) -> Path:
+        """The reference .docx in force: the manifest's, or the one shipped with reportkit."""
+        return self.reference_docx or PACKAGED_REFERENCE
+
+    def output_for(self, year: int, client: str = "") -> Path:
+        """Where the edition's DOCX goes by default (the client pattern for a client edition)."""
+        pattern = self.client_output if client else self.output
+        return (self.root / pattern.format(year=year, title=self.title(year), client=client)).resolve()
+
     def parts(self) -> list[Part]:
         """Every template-backed part in document order."""
         return list(self.front) + [s for c in self.chapters for s in c.sections]
@@ -69,6 +81,26 @@ def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, pro
             hint = difflib.get_close_matches(key, allowed, n=1)
             extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
             problems.append(Problem("unknown_key", f"unknown key {key!r} in {where}{extra}", Location(MANIFEST)))
+
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _check_text(value: Any, where: str, problems: list[Problem]) -> None:
+    """Report control characters (TOML allows "\\u0001") that a Word document cannot hold."""
+    if isinstance(value, str):
+        m = _XML_FORBIDDEN.search(value)
+        if m:
+            problems.append(Problem("bad_value", f"{where or 'a value'} contains the control character "
+                                    f"U+{ord(m.group()):04X}, which a Word document cannot hold; remove it",
+                                    Location(MANIFEST)))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where or "a key", problems)
+            _check_text(item, f"{where}.{key}" if where else str(key), problems)
+    elif isinstance(value, list):
+        for i, item in enumerate(value, start=1):
+            _check_text(item, f"{where} #{i}", problems)
 
 
 def _inside(root: Path, rel: str, what: str, problems: list[Problem]) -> Path | None:
@@ -113,6 +145,7 @@ def load_manifest(project: Path) -> Manifest:
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", Location(MANIFEST), code="syntax") from None
     problems: list[Problem] = []
+    _check_text(raw, "", problems)
     _check_keys(raw, TOP_KEYS, "the manifest", problems)
     report = raw.get("report", {})
     if not isinstance(report, dict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 import os
 import tempfile
 import time
@@ -59,18 +60,20 @@ def edition_date(year: int) -> _dt.datetime:
     return _dt.datetime(year, 1, 1)
 
 
-def load_data(project: Path, year: int) -> Data:
+def load_data(project: Path, year: int, use_cache: bool = False) -> Data:
     """Stages 1-2: read the edition's workbooks and compute the context."""
-    return build_data(load_edition(project, year))
+    cache = project / "build" / ".cache" / "data" if use_cache else None
+    return build_data(load_edition(project, year, cache))
 
 
-def render_text(manifest: Manifest, data: Data, edition: Edition) -> list[Block]:
+def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: bool = False) -> list[Block]:
     """Stage 3-4: render every template and read it into blocks, with outline headings.
 
     All template problems are collected and raised together.
     """
     ledger = Ledger()
-    env = make_environment(manifest.root / "templates", ledger)
+    cache = manifest.root / "build" / ".cache" / "jinja" if use_cache else None
+    env = make_environment(manifest.root / "templates", ledger, cache)
     registry = Registry()
     context: dict[str, Any] = {"edition": edition, "data": data, **template_functions(data, registry)}
     problems: list[Problem] = []
@@ -133,13 +136,13 @@ def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = 
 
 
 def build_document(manifest: Manifest, data: Data, year: int, client: str = "",
-                   timings: Timings | None = None, watermark: str = "") -> Document:
+                   timings: Timings | None = None, watermark: str = "", use_cache: bool = False) -> Document:
     """Return the document model of edition `year` (figures not yet drawn, pages not yet known)."""
     timings = timings or Timings()
     title = manifest.title(year)
     edition = Edition(year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher)
     t0 = time.perf_counter()
-    body = render_text(manifest, data, edition)
+    body = render_text(manifest, data, edition, use_cache)
     timings.add("templates", time.perf_counter() - t0)
     toc = TableOfContents(entries=tuple(TocEntry(b.level, b.full_text) for b in body
                                         if isinstance(b, Heading) and b.toc and b.level <= 2))
@@ -204,13 +207,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def output_path(manifest: Manifest, year: int, client: str = "") -> Path:
-    """Return where the edition's DOCX goes by default (the client pattern for a client edition)."""
-    title = manifest.title(year)
-    pattern = manifest.client_output if client else manifest.output
-    return (manifest.root / pattern.format(year=year, title=title, client=client)).resolve()
-
-
 def sidecar_path(docx_path: Path) -> Path:
     """Return where the provenance sidecar of `docx_path` goes: ``<name>.sources.json``."""
     return docx_path.with_name(docx_path.stem + ".sources.json")
@@ -221,11 +217,13 @@ class RenderResult:
     """What a render wrote."""
 
     path: Path
-    document: Document
+    document: Document | None
     timings: Timings
     charts_drawn: int = 0
     pdf: Path | None = None
     pages: int = 0
+    skipped: bool = False
+    """True when nothing changed since the last identical render, which was kept."""
 
 
 @dataclass
@@ -242,16 +240,16 @@ class Prepared:
 
 def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None = None) -> Prepared:
     """Load, render the templates and draw the charts once (stages 1-5)."""
-    from .docx import packaged_reference, text_width_inches
+    from .docx import text_width_inches
 
     timings = Timings()
     project = project.resolve()
     t0 = time.perf_counter()
     manifest = load_manifest(project)
-    data = load_data(project, year)
+    data = load_data(project, year, use_cache)
     timings.add("load", time.perf_counter() - t0)
-    document = build_document(manifest, data, year, timings=timings)
-    reference = manifest.reference_docx or packaged_reference()
+    document = build_document(manifest, data, year, timings=timings, use_cache=use_cache)
+    reference = manifest.reference
     t0 = time.perf_counter()
     width = text_width_inches(reference)
     cache_dir = project / "build" / ".cache" / "charts" if use_cache else None
@@ -272,7 +270,7 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
 
     timings = Timings()
     document = for_client(prepared.document, client, watermark)
-    target = output or output_path(prepared.manifest, prepared.year, client)
+    target = output or prepared.manifest.output_for(prepared.year, client)
     t0 = time.perf_counter()
     blob = write_docx(document, prepared.reference)
     timings.add("write", time.perf_counter() - t0)
@@ -332,6 +330,12 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
     if output is not None and len(clients) > 1:
         raise OutputError("--output names one file; with several clients use the manifest's client_output pattern",
                           code="bad_argument")
+    from .fingerprint import previous_render
+
+    project = project.resolve()
+    if use_cache and (done := previous_render(project, year, clients, output, pdf, watermark)) is not None:
+        return [RenderResult(Path(r["path"]), None, Timings(), 0, Path(r["pdf"]) if r["pdf"] else None, r["pages"],
+                             skipped=True) for r in done]
     prepared = prepare(project, year, use_cache, jobs)
     work = [(prepared, output, c, watermark, pdf) for c in clients]
     workers = min(len(work), jobs or (os.cpu_count() or 1))
@@ -346,4 +350,10 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
         r.timings.stages = {k: r.timings.stages[k] for k in ("load", "templates", "charts", "write", "pdf")
                             if k in r.timings.stages}
         r.charts_drawn = prepared.charts_drawn
+    if use_cache:
+        from .fingerprint import remember_render
+
+        written = [p for r in results for p in (r.path, sidecar_path(r.path), r.pdf) if p is not None]
+        remember_render(project, year, clients, output, pdf, watermark, written,
+                        [{"path": str(r.path), "pdf": str(r.pdf) if r.pdf else None, "pages": r.pages} for r in results])
     return results

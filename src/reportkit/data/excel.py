@@ -33,8 +33,18 @@ MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 DATE_TEXT = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?\s*$")
+_XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 YES = {"是", "yes", "y", "true", "1", "示例"}
 NO = {"否", "no", "n", "false", "0", ""}
+
+
+def _clean_string(text: str) -> str:
+    """Return cell text with Excel's `_xHHHH_` escapes decoded and the characters XML cannot hold
+    (control characters Excel stores that way) removed: they are invisible and would break the DOCX."""
+    if "_x" in text:
+        text = _XLSX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return _XML_FORBIDDEN.sub("", text)
 
 
 def _text(value: Any) -> str:
@@ -65,6 +75,8 @@ class _SheetReader:
 
     def value(self, row: int, col: int) -> Any:
         v = self.cell(row, col).value
+        if isinstance(v, str):
+            v = _clean_string(v)
         if v is None and self.formulas is not None:
             f = self.formulas.cell(row=row, column=col).value
             if isinstance(f, str) and f.startswith("="):
@@ -182,9 +194,11 @@ class _SheetReader:
         if years and len(years) != len(columns):
             self.problem("mixed_header", "a header mixes years and named columns; use one kind per sheet", row, 2)
         if years:
-            ordered = [c.year for c in years]
-            if ordered != sorted(ordered):
-                self.problem("bad_order", "years in the header must increase from left to right", row, 2)
+            for before, c in zip(years, years[1:]):
+                if c.year < before.year:  # type: ignore[operator]
+                    self.problem("bad_order", f"year {c.label} comes after {before.label}; years in the header "
+                                 "must increase from left to right", row, self._col_of(c))
+                    break
             seen_forecast = False
             for c in years:
                 if c.forecast:
@@ -304,6 +318,18 @@ def _check_zip(path: Path, rel: str, problems: list[Problem]) -> bool:
     return True
 
 
+def _open_failure(exc: BaseException, path: Path, rel: str) -> str:
+    """Return one line saying why openpyxl could not open a workbook (it wraps the real cause)."""
+    from defusedxml import DefusedXmlException
+
+    cause = exc.__cause__ or exc.__context__ or exc
+    if isinstance(cause, DefusedXmlException) or isinstance(exc, DefusedXmlException):
+        return ("refused: the workbook's XML declares entities (a DTD), which Excel never writes and XML "
+                "attacks use; open it in Excel and save it again as .xlsx")
+    text = " ".join(str(cause).split()) or type(cause).__name__
+    return f"cannot open workbook: {text.replace(str(path), rel)}"
+
+
 def load_workbook_tables(path: Path, rel: str, problems: list[Problem]) -> list[RawTable]:
     """Return the tables of one workbook; problems are appended to `problems`."""
     import warnings
@@ -318,7 +344,7 @@ def load_workbook_tables(path: Path, rel: str, problems: list[Problem]) -> list[
             wb = openpyxl.load_workbook(path, data_only=True)
             formulas = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
-        problems.append(Problem("bad_workbook", f"cannot open workbook: {exc}", Location(rel)))
+        problems.append(Problem("bad_workbook", _open_failure(exc, path, rel), Location(rel)))
         return []
     tables = []
     for ws in wb.worksheets:
@@ -330,9 +356,44 @@ def load_workbook_tables(path: Path, rel: str, problems: list[Problem]) -> list[
     return tables
 
 
-def load_edition(project: Path, year: int) -> list[RawTable]:
+def _cached_tables(path: Path, rel: str, cache_dir: Path | None) -> tuple[list[RawTable], list[Problem]]:
+    """Read one workbook, reusing the result of an earlier read of identical bytes at the same path."""
+    import hashlib
+    import os
+    import pickle
+    import tempfile
+
+    from .. import __version__
+
+    problems: list[Problem] = []
+    if cache_dir is None:
+        return load_workbook_tables(path, rel, problems), problems
+    try:
+        digest = hashlib.sha256(path.read_bytes() + rel.encode() + __version__.encode()).hexdigest()
+    except OSError:
+        return load_workbook_tables(path, rel, problems), problems
+    entry = cache_dir / f"{digest}.pickle"
+    try:
+        with open(entry, "rb") as fh:
+            return pickle.load(fh)  # -- our own build artefact, keyed by the workbook's bytes --
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+        pass
+    tables = load_workbook_tables(path, rel, problems)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((tables, problems), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    except OSError:
+        pass
+    return tables, problems
+
+
+def load_edition(project: Path, year: int, cache_dir: Path | None = None) -> list[RawTable]:
     """Return every table of `datasets/<year>/` in file and sheet order.
 
+    With `cache_dir`, a workbook whose bytes did not change since the last read is not parsed again.
     Raises :class:`ProblemsFound` listing every problem in every workbook.
     """
     folder = project / "datasets" / str(year)
@@ -348,7 +409,9 @@ def load_edition(project: Path, year: int) -> list[RawTable]:
         raise DataError(f"datasets/{year} holds no .xlsx workbook", Location(f"datasets/{year}"), code="missing")
     for path in files:
         rel = path.relative_to(project).as_posix()
-        tables.extend(load_workbook_tables(path, rel, problems))
+        found, errors = _cached_tables(path, rel, cache_dir)
+        tables.extend(found)
+        problems.extend(errors)
     seen: dict[str, RawTable] = {}
     for t in tables:
         if t.id and t.id in seen:

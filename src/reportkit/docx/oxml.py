@@ -84,52 +84,35 @@ def add_bookmark(paragraph: Any, name: str, bid: int) -> None:
     p.append(end)
 
 
-def add_internal_link(paragraph: Any, anchor: str, text: str) -> None:
-    """Append a hyperlink to bookmark `anchor` showing `text`."""
-    h = OxmlElement("w:hyperlink")
-    h.set(qn("w:anchor"), anchor)
-    h.set(qn("w:history"), "1")
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = clean_text(text)
-    r.append(t)
-    h.append(r)
-    paragraph._p.append(h)
 
+def table_element(style_id: str, widths: list[int], header: list[tuple[str, str, bool]],
+                  rows: list[list[tuple[str, str, bool]]]) -> Any:
+    """Return a w:tbl: a fixed-layout table in `style_id`, centred, whose first row repeats on every
+    page; each cell is (text, paragraph style id, keep with next)."""
+    from xml.sax.saxutils import escape, quoteattr
 
-def add_tab(paragraph: Any) -> None:
-    paragraph._p.append(_run_with(OxmlElement("w:tab")))
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
 
+    def cell(text: str, style: str, keep: bool, width: int) -> str:
+        keep_xml = "<w:keepNext/>" if keep else ""
+        run = f'<w:r><w:t xml:space="preserve">{escape(clean_text(text))}</w:t></w:r>' if text else ""
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
+                f'<w:pStyle w:val={quoteattr(style)}/>{keep_xml}</w:pPr>{run}</w:p></w:tc>')
 
-def set_keep_next(paragraph: Any) -> None:
-    paragraph.paragraph_format.keep_with_next = True
+    def row(cells: list[tuple[str, str, bool]], head: bool) -> str:
+        props = "<w:cantSplit/><w:tblHeader/>" if head else "<w:cantSplit/>"
+        return f"<w:tr><w:trPr>{props}</w:trPr>" + "".join(
+            cell(t, s, k, w) for (t, s, k), w in zip(cells, widths)) + "</w:tr>"
 
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    xml = (f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblStyle w:val={quoteattr(style_id)}/>"
+           f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+           f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
+           + row(header, True) + "".join(row(r, False) for r in rows) + "</w:tbl>")
+    return parse_xml(xml)
 
-def set_repeat_header(row: Any) -> None:
-    """Mark a table row as a header row repeated on every page, and never split."""
-    trpr = row._tr.get_or_add_trPr()
-    for tag in ("w:cantSplit", "w:tblHeader"):
-        el = OxmlElement(tag)
-        trpr.append(el)
-
-
-def set_cant_split(row: Any) -> None:
-    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-
-
-def set_column_widths(table: Any, widths_twips: list[int]) -> None:
-    """Give the table a fixed layout with these column widths (twentieths of a point)."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Twips
-
-    table.autofit = False
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_twips):
-        col.set(qn("w:w"), str(w))
-    for row in table.rows:
-        for cell, w in zip(row.cells, widths_twips):
-            cell.width = Twips(w)
 
 
 def set_title_page(section: Any) -> None:

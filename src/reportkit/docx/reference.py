@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,9 @@ HEADING_FONT = ("Arial", "黑体")
 
 def packaged_reference() -> Path:
     """Return the path of the reference .docx shipped with reportkit."""
-    return Path(str(importlib.resources.files("reportkit") / "resources" / "reference.docx"))
+    from ..config import PACKAGED_REFERENCE
+
+    return PACKAGED_REFERENCE
 
 
 def text_width_inches(path: Path) -> float:

@@ -7,23 +7,28 @@ Jinja never emits XML.
 
 from __future__ import annotations
 
+import difflib
 import re
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import jinja2
+from jinja2 import lexer, meta, nodes
+from jinja2.defaults import DEFAULT_NAMESPACE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..context.tables import Data, RecordTable, SeriesTable
-from ..errors import Location, ReportkitError, TemplateError
+from ..errors import Location, Problem, ReportkitError, TemplateError
 from ..model import Figure, PageBreak, Provenance, Table
 from . import filters
 from .objects import build_chart, build_composed_table, build_table, provenance
 
 PLACEHOLDER_INFO = "reportkit-object"
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 _LIST_START = re.compile(r"^(\s*\d+)([.)])", re.M)
+_BULLET_START = re.compile(r"^(\s*)([-+])")
+_OUTLINE_HEADING = re.compile(r"^ {0,3}(#{1,2})(?:[ \t]|$)")
 
 
 class Raw(str):
@@ -48,6 +53,7 @@ def escape_markdown(text: str) -> str:
     """Return data text that the Markdown reader will show literally, on one line."""
     text = " ".join(text.splitlines())
     text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _BULLET_START.sub(r"\1\\\2", text)  # -- "- x" / "+ x" would start a list --
     return _LIST_START.sub(r"\1\\\2", text)
 
 
@@ -96,11 +102,20 @@ def _recording(fn: Callable[..., str], ledger: Ledger) -> Callable[..., str]:
     return filter_
 
 
-def make_environment(template_dir: Path, ledger: Ledger | None = None) -> ImmutableSandboxedEnvironment:
+def make_environment(template_dir: Path, ledger: Ledger | None = None,
+                     cache_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
     """Return the sandboxed, strict Jinja environment for `template_dir`.
 
-    With a `ledger`, every number a filter prints is recorded with where it came from.
+    With a `ledger`, every number a filter prints is recorded with where it came from; with a
+    `cache_dir`, compiled templates are kept there (Jinja checks each template's source is unchanged).
     """
+    bytecode = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir))
+        except OSError:
+            bytecode = None
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir), encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
@@ -109,6 +124,7 @@ def make_environment(template_dir: Path, ledger: Ledger | None = None) -> Immuta
         keep_trailing_newline=True,
         autoescape=False,
         finalize=_finalize,
+        bytecode_cache=bytecode,
     )
     env.filters.update(filters.FILTERS if ledger is None else
                        {name: _recording(fn, ledger) for name, fn in filters.FILTERS.items()})
@@ -169,15 +185,80 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
     return line
 
 
+class TemplateProblems(TemplateError):
+    """Every problem found in one template before it runs (reported together, not one per run)."""
+
+    def __init__(self, problems: list[Problem]):
+        first = problems[0]
+        super().__init__(first.message, first.location, first.code)
+        self._problems = list(problems)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self._problems)
+
+
+def provided_names(env: jinja2.Environment, context_names: Iterable[str]) -> set[str]:
+    """Return the names a template may use: the context's and reportkit's globals (not Jinja's own)."""
+    return set(context_names) | (set(env.globals) - set(DEFAULT_NAMESPACE))
+
+
+def template_problems(env: jinja2.Environment, source: str, shown: str, known: set[str]) -> list[Problem]:
+    """Return what is wrong with a template's source before it runs, each with its line.
+
+    Syntax errors (unknown filters and tests included), names that nobody provides (Jinja's meta
+    analysis against `known`), and `#`/`##` headings, which belong to the outline.  `check` and
+    `render` both use this, so they report the same problems in the same words.
+    """
+    try:
+        ast = env.parse(source)
+        names = meta.find_undeclared_variables(ast)  # -- compiles the template: unknown filters fail here --
+    except jinja2.TemplateSyntaxError as exc:
+        return [Problem("syntax", f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno))]
+    problems = []
+    public = sorted(known - set(DEFAULT_NAMESPACE))
+    for name in sorted(names - known - set(env.globals)):
+        line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
+        close = difflib.get_close_matches(name, public, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "templates can use " + ", ".join(public)
+        problems.append(Problem("undefined_name", f"{name!r} is not defined; {hint}",
+                                Location(template=shown, line=line)))
+    at_line_start = True
+    for lineno, kind, value in env.lex(source):
+        if kind == lexer.TOKEN_DATA:
+            for offset, text in enumerate(value.split("\n")):
+                m = _OUTLINE_HEADING.match(text) if (offset or at_line_start) else None
+                if m:
+                    problems.append(Problem("heading_level", f"'{m.group(1)}' headings belong to the outline; "
+                                            "inside a section use ### or ####",
+                                            Location(template=shown, line=lineno + offset)))
+        at_line_start = value.endswith("\n")
+    return problems
+
+
 def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
     """Return the Markdown text of template `name`; every failure becomes a TemplateError
-    naming the template (as `templates/<name>`) and line."""
+    naming the template (as `templates/<name>`) and line.
+
+    The template is checked before it runs (:func:`template_problems`); all problems found
+    that way are raised together as :class:`TemplateProblems`.
+    """
     shown = f"templates/{name}"
     try:
-        template = env.get_template(name)
+        source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
     except jinja2.TemplateNotFound:
-        raise TemplateError(f"template file not found (looked in templates/)", Location(template=shown),
+        raise TemplateError("template file not found (looked in templates/)", Location(template=shown),
                             code="missing") from None
+    except UnicodeDecodeError:
+        raise TemplateError("template is not UTF-8 text", Location(template=shown), code="syntax") from None
+    found = template_problems(env, source, shown, provided_names(env, context))
+    if found:
+        raise TemplateProblems(found)
+    try:
+        template = env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno),
                             code="syntax") from None
