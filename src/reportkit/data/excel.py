@@ -31,6 +31,7 @@ META_KEYS = {"ID": "id", "标题": "title", "单位": "unit", "来源": "source"
 REQUIRED_META = ("ID", "标题", "单位", "来源")
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can draw it --
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 DATE_TEXT = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?\s*$")
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -253,12 +254,20 @@ class _SheetReader:
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             return None
         if isinstance(raw, bool):
-            self.problem("not_a_number", f"expected a number, found {raw!r}", row, col)
+            if numeric:
+                self.problem("not_a_number", f"expected a number, found {raw!r}", row, col)
+            else:
+                self.problem("bad_value", f"expected text, a number or a date, found the logical value "
+                             f"{str(raw).upper()}; type it as text", row, col)
             return None
         if isinstance(raw, (int, float)):
             value = float(raw)
             if value != value or value in (float("inf"), float("-inf")):
                 self.problem("not_a_number", "expected a finite number", row, col)
+                return None
+            if abs(value) >= MAX_ABS_VALUE:
+                self.problem("out_of_range", f"{value:g} is too large for a report figure (the limit is "
+                             f"{MAX_ABS_VALUE:g}); check the unit, or a typo", row, col)
                 return None
             percent_cell = "%" in (self.cell(row, col).number_format or "")
             if assumption:
@@ -339,10 +348,12 @@ def load_workbook_tables(path: Path, rel: str, problems: list[Problem]) -> list[
     if not _check_zip(path, rel, problems):
         return []
     try:
-        with warnings.catch_warnings():
+        # -- our own file handle: openpyxl leaves its own open when a workbook fails to parse --
+        with open(path, "rb") as fh, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(path, data_only=True)
-            formulas = openpyxl.load_workbook(path, data_only=False)
+            wb = openpyxl.load_workbook(fh, data_only=True)
+            fh.seek(0)
+            formulas = openpyxl.load_workbook(fh, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
         problems.append(Problem("bad_workbook", _open_failure(exc, path, rel), Location(rel)))
         return []

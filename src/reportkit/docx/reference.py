@@ -23,9 +23,7 @@ HEADING_FONT = ("Arial", "黑体")
 
 def packaged_reference() -> Path:
     """Return the path of the reference .docx shipped with reportkit."""
-    from ..config import PACKAGED_REFERENCE
-
-    return PACKAGED_REFERENCE
+    return Path(__file__).resolve().parent.parent / "resources" / "reference.docx"
 
 
 def text_width_inches(path: Path) -> float:
@@ -160,7 +158,7 @@ def build_reference(out: Path) -> None:
     _para(normal, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, line=1.5)
 
     for name, size, level_page, align, before, after in (
-        ("Heading 1", 16, True, WD_ALIGN_PARAGRAPH.CENTER, 6, 12),  # 三号
+        ("Heading 1", 16, False, WD_ALIGN_PARAGRAPH.CENTER, 18, 12),  # 三号; chapters run on, as in the seed
         ("Heading 2", 14, False, WD_ALIGN_PARAGRAPH.LEFT, 8, 4),  # 四号
         ("Heading 3", 12, False, WD_ALIGN_PARAGRAPH.LEFT, 4, 2),  # 小四
         ("Heading 4", 10.5, False, WD_ALIGN_PARAGRAPH.LEFT, 2, 0),

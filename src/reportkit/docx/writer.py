@@ -267,19 +267,36 @@ def caption_anchor(index: int) -> str:
     return f"_Fig{index + 1:06d}"
 
 
+TABLE_CHAR_TWIPS = 200  # -- one CJK character of the 9 pt table text, with a little air --
+
+
 def column_widths(block: Table, total: int) -> list[int]:
-    """Return column widths in twips: wide enough for each column's longest text, filling `total`."""
+    """Return column widths in twips that fill `total`.
+
+    Short cells (dates, numbers, names) and headers should not wrap: their length is each
+    column's minimum.  What is left goes to the columns of long text, by how much more they want.
+    """
 
     def size(text: str) -> float:
-        return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+        wide = [ord(ch) > 0x2E7F for ch in text]
+        # -- Word and LibreOffice put a little space where Chinese meets Latin or digits --
+        switches = sum(1 for a, b in zip(wide, wide[1:]) if a != b)
+        return sum(1.0 if w else 0.56 for w in wide) + 0.3 * switches + 1.0  # -- + cell margins --
 
     cols = list(zip(block.header, *block.rows)) if block.rows else [(h,) for h in block.header]
-    need = []
+    minimum, need = [], []
     for col in cols:
-        longest = max(size(c.text) for c in col)
-        need.append(min(max(longest, 3.0), 28.0))
-    scale = total / sum(need)
-    widths = [int(n * scale) for n in need]
+        sizes = [size(c.text) for c in col]
+        minimum.append(max([s for s in sizes[1:] if s <= 8.5] + [min(sizes[0], 8.5), 3.0]) * TABLE_CHAR_TWIPS)
+        need.append(max(max(sizes) * TABLE_CHAR_TWIPS, minimum[-1]))
+    if sum(minimum) >= total:
+        widths = [int(m * total / sum(minimum)) for m in minimum]
+    elif sum(need) <= total:
+        widths = [int(n * total / sum(need)) for n in need]
+    else:
+        spare = total - sum(minimum)
+        want = [n - m for n, m in zip(need, minimum)]
+        widths = [int(m + spare * w / sum(want)) for m, w in zip(minimum, want)]
     widths[-1] += total - sum(widths)
     return widths
 
