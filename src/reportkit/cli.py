@@ -38,9 +38,19 @@ def _render(project: Path, year: int, clients: list[str], output: Path | None, u
 
             return [SimpleNamespace(path=Path(r["path"]), pdf=Path(r["pdf"]) if r["pdf"] else None, pages=r["pages"],
                                     skipped=True, charts_drawn=0, timings=SimpleNamespace(stages={})) for r in done]
+    import sys
+
     from .pipeline import render_many
 
-    return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf, watermark=watermark)
+    if not sys.stderr.isatty():
+        return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf,
+                           watermark=watermark)
+    from rich.console import Console
+
+    # -- a spinner with the current stage, only for a person watching a terminal --
+    with Console(stderr=True).status("rendering", spinner="dots") as status:
+        return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf,
+                           watermark=watermark, progress=lambda stage: status.update(f"rendering: {stage}"))
 
 
 def _fail(ctx: click.Context, exc: ReportkitError) -> None:
@@ -65,12 +75,23 @@ def _fail(ctx: click.Context, exc: ReportkitError) -> None:
 @click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
 @click.option("--no-cache", is_flag=True, help="Draw every chart again instead of reusing build/.cache.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Processes for drawing charts (default: CPUs).")
+@click.option("--watch", is_flag=True, help="Render again whenever a workbook, template or report.toml changes.")
 @click.pass_context
 def render(ctx: click.Context, year: int, project: Path, output: Path | None, pdf: bool, clients: tuple[str, ...],
-           all_clients: bool, watermark: str | None, timings: bool, no_cache: bool, jobs: int | None) -> None:
+           all_clients: bool, watermark: str | None, timings: bool, no_cache: bool, jobs: int | None,
+           watch: bool) -> None:
     """Render the edition YEAR to DOCX; prints the path it wrote as its last line."""
     from .config import load_manifest
 
+    if watch:
+        from .watch import watch as watch_loop
+
+        def once() -> list[Path]:
+            results = _render(project, year, list(clients) or [""], output, not no_cache, jobs, pdf, watermark or "")
+            return [p for r in results for p in (r.pdf, r.path) if p is not None]
+
+        watch_loop(project, year, once, click.echo)
+        return
     try:
         names = list(clients)
         mark = watermark

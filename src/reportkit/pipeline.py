@@ -14,7 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .config import Manifest, load_manifest
 from .context import Data, build_data
@@ -238,17 +238,28 @@ class Prepared:
     charts_drawn: int
 
 
-def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None = None) -> Prepared:
-    """Load, render the templates and draw the charts once (stages 1-5)."""
+Progress = Callable[[str], None]
+
+
+def _quiet(_stage: str) -> None:
+    return None
+
+
+def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None = None,
+            progress: Progress = _quiet) -> Prepared:
+    """Load, render the templates and draw the charts once (stages 1-5); `progress` hears each stage."""
     from .docx import text_width_inches
 
     timings = Timings()
     project = project.resolve()
+    progress("loading workbooks")
     t0 = time.perf_counter()
     manifest = load_manifest(project)
     data = load_data(project, year, use_cache)
     timings.add("load", time.perf_counter() - t0)
+    progress("rendering templates")
     document = build_document(manifest, data, year, timings=timings, use_cache=use_cache)
+    progress(f"drawing charts ({len(document.figures())})")
     reference = manifest.reference
     t0 = time.perf_counter()
     width = text_width_inches(reference)
@@ -259,7 +270,7 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
 
 
 def deliver(prepared: Prepared, output: Path | None = None, client: str = "", watermark: str = "",
-            pdf: bool = False) -> RenderResult:
+            pdf: bool = False, progress: Progress = _quiet) -> RenderResult:
     """Write one edition (optionally for a client): DOCX, and with `pdf` a PDF whose pages fill the TOC.
 
     With `pdf`, a first LibreOffice pass lays the document out; the TOC and 图表目录 get the pages
@@ -269,6 +280,7 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
     from .docx import verify_docx, write_docx
 
     timings = Timings()
+    progress(f"writing {'the DOCX' if not client else client}")
     document = for_client(prepared.document, client, watermark)
     target = output or prepared.manifest.output_for(prepared.year, client)
     t0 = time.perf_counter()
@@ -279,6 +291,7 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
     if pdf:
         from .pdf import read_layout, to_pdf
 
+        progress("laying out pages with LibreOffice")
         t0 = time.perf_counter()
         headings = [e.text for b in document.blocks if isinstance(b, TableOfContents) for e in b.entries]
         numbers = [b.number for b in document.blocks if isinstance(b, (Figure, Table))]
@@ -316,7 +329,8 @@ def render(project: Path, year: int, output: Path | None = None, client: str = "
 
 
 def render_many(project: Path, year: int, clients: list[str], output: Path | None = None, use_cache: bool = True,
-                jobs: int | None = None, pdf: bool = False, watermark: str = "") -> list[RenderResult]:
+                jobs: int | None = None, pdf: bool = False, watermark: str = "",
+                progress: Progress = _quiet) -> list[RenderResult]:
     """Render one edition for several clients: data and charts are prepared once, the client
     editions are written in parallel processes."""
     from concurrent.futures import ProcessPoolExecutor
@@ -336,14 +350,15 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
     if use_cache and (done := previous_render(project, year, clients, output, pdf, watermark)) is not None:
         return [RenderResult(Path(r["path"]), None, Timings(), 0, Path(r["pdf"]) if r["pdf"] else None, r["pages"],
                              skipped=True) for r in done]
-    prepared = prepare(project, year, use_cache, jobs)
+    prepared = prepare(project, year, use_cache, jobs, progress)
     work = [(prepared, output, c, watermark, pdf) for c in clients]
     workers = min(len(work), jobs or (os.cpu_count() or 1))
     if workers > 1:
+        progress(f"writing {len(work)} editions in {workers} processes")
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(_deliver_job, work))
     else:
-        results = [deliver(*w) for w in work]
+        results = [deliver(*w, progress=progress) for w in work]
     for r in results:
         for stage, seconds in prepared.timings.stages.items():
             r.timings.stages.setdefault(stage, seconds)

@@ -57,6 +57,10 @@ def escape_markdown(text: str) -> str:
     return _LIST_START.sub(r"\1\\\2", text)
 
 
+def _concat(parts: Iterable[str]) -> Raw:
+    return Raw("".join(parts))
+
+
 def _finalize(value: Any) -> Any:
     """Check every printed value: no None, no unformatted number, data text shown literally."""
     if isinstance(value, jinja2.Undefined):
@@ -129,6 +133,9 @@ def make_environment(template_dir: Path, ledger: Ledger | None = None,
     env.filters.update(filters.FILTERS if ledger is None else
                        {name: _recording(fn, ledger) for name, fn in filters.FILTERS.items()})
     env.globals.update(yrange=filters.yrange, year=filters.year)
+    # -- what a macro, call block or {% set %} block produces is template text whose data was
+    # escaped when printed inside it: printing it again must not escape it a second time --
+    env.concat = _concat  # type: ignore[method-assign]
     return env
 
 
