@@ -161,3 +161,8 @@ def test_years_follow_the_edition(document) -> None:
 
 def test_validator_finds_no_problems(report: Path) -> None:
     assert validate(report) == "0 problems"
+
+
+def test_the_forecast_method_is_stated(document) -> None:
+    note = [p.text for p in document.paragraphs if p.text.startswith("预测方法说明")]
+    assert note and "2024-2030年的预测值采用复合增长法" in note[0] and "以分析师录入的机构预测值为准" in note[0]
