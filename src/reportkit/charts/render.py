@@ -161,7 +161,7 @@ def _draw_stacked(ax: Any, spec: ChartSpec) -> None:
 def _legend_below(ax: Any, names: list[str], handles: list[Any] | None = None) -> None:
     # -- as many columns as fit the width: long Chinese labels get fewer columns --
     longest = max((len(n) for n in names), default=1)
-    ncol = max(1, min(len(names), int(60 // (longest + 4))))
+    ncol = max(1, min(len(names), int(44 // (longest + 3))))
     kwargs: dict[str, Any] = {"frameon": False, "fontsize": HOUSE_STYLE["label_size"], "ncol": ncol,
                               "loc": "upper center", "bbox_to_anchor": (0.5, -0.1)}
     if handles is not None:
