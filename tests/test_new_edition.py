@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from conftest import ROOT, make_project, run_cli
+from conftest import ROOT, make_project, run_cli, validate
 
 pytestmark = pytest.mark.slow
 
@@ -131,5 +131,15 @@ def test_diff_between_editions(tmp_path: Path) -> None:
     summary = [p for p in d["paragraphs"] if p["section"] == "摘要"]
     assert summary and "2024-2030年" in summary[0]["old"] and "2025-2031年" in summary[0]["new"]
     assert "300亿元" in summary[0]["new"]
-    human = run_cli("diff", "--from", "2024", "--to", "2025", "--project", str(proj))
+    red = tmp_path / "redline.docx"
+    human = run_cli("diff", "--from", "2024", "--to", "2025", "--project", str(proj), "--redline", str(red))
+    assert human.returncode == 0, human.stderr
     assert "market_size [市场规模] 2024: 294.16 -> 300 亿元" in human.stdout
+    assert validate(red) == "0 problems"
+    import zipfile
+
+    xml = zipfile.ZipFile(red).read("word/document.xml").decode()
+    assert re.search(r"<w:del [^>]*><w:r><w:delText[^>]*>2024-2030</w:delText></w:r></w:del>"
+                     r"<w:ins [^>]*><w:r><w:t[^>]*>2025-2031</w:t></w:r></w:ins>", xml), "the range as a tracked change"
+    accepted = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml))
+    assert "2025-2031" in accepted and "300亿元" in accepted

@@ -188,15 +188,19 @@ Examples:
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="The report project folder (holds report.toml).")
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--redline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the new edition as a DOCX with the rewording as tracked changes.")
 @click.pass_context
-def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool) -> None:
+def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool, redline: Path | None) -> None:
     """Show what changed between two editions: figures, rows and years, reworded paragraphs."""
     import json
 
-    from .diff import diff_editions, format_diff
+    from .diff import diff_editions, format_diff, write_redline
 
     try:
         result = diff_editions(project, old, new)
+        if redline is not None:
+            write_redline(project, old, new, redline)
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
@@ -205,6 +209,8 @@ def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool) -
     else:
         for line in format_diff(result):
             click.echo(line)
+    if redline is not None:
+        click.echo(str(redline), err=as_json)
 
 
 @main.command(epilog="""\b

@@ -6,14 +6,16 @@ file is needed): the text diff aligns paragraphs section by section.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import load_manifest
 from .context import Data, RecordTable, SeriesTable
-from .model import Heading, ListBlock, Paragraph
+from .model import Document, Heading, ListBlock, Paragraph, Run
 
 
 @dataclass
@@ -124,6 +126,61 @@ def diff_text(old_blocks: list[Any], new_blocks: list[Any], out: EditionDiff) ->
                 "old": old[1] if old else None,
                 "new": new[1] if new else None,
             })
+
+
+_TOKEN = re.compile(r"\d[\d,.]*(?:-\d[\d,.]*)?%?|[A-Za-z]+|\s+|.", re.S)
+
+
+def _char_runs(old: str, new: str) -> tuple[Run, ...]:
+    """Runs that turn `old` into `new` with tracked deletions and insertions; a number or a Latin
+    word changes as a whole, Chinese text character by character."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    runs: list[Run] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(Run("".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            runs.append(Run("".join(a[i1:i2]), change="del"))
+        if j2 > j1:
+            runs.append(Run("".join(b[j1:j2]), change="ins"))
+    return tuple(runs)
+
+
+def redline(old_blocks: list[Any], new_document: Document) -> Document:
+    """Return `new_document` with each reworded paragraph shown as tracked changes from the old text."""
+    old_texts = [b.text for b in old_blocks if isinstance(b, Paragraph)]
+    new_paras = [b for b in new_document.blocks if isinstance(b, Paragraph)]
+    matcher = difflib.SequenceMatcher(a=old_texts, b=[p.text for p in new_paras], autojunk=False)
+    replaced: dict[int, tuple[Run, ...]] = {}
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        for k in range(j2 - j1):
+            old = old_texts[i1 + k] if i1 + k < i2 else ""
+            replaced[j1 + k] = _char_runs(old, new_paras[j1 + k].text)
+    blocks, n = [], 0
+    for b in new_document.blocks:
+        if isinstance(b, Paragraph):
+            if n in replaced:
+                b = dataclasses.replace(b, runs=replaced[n])
+            n += 1
+        blocks.append(b)
+    return Document(new_document.meta, blocks)
+
+
+def write_redline(project: Path, old: int, new: int, target: Path) -> Path:
+    """Write the new edition as a DOCX whose reworded paragraphs carry tracked changes from the old one."""
+    from .docx import write_docx
+    from .pipeline import build_document, load_data, prepare, write_atomic
+
+    project = project.resolve()
+    manifest = load_manifest(project)
+    prepared = prepare(project, new)
+    old_doc = build_document(manifest, load_data(project, old), old)
+    write_atomic(target, write_docx(redline(old_doc.blocks, prepared.document), prepared.reference))
+    return target
 
 
 def diff_editions(project: Path, old: int, new: int) -> EditionDiff:

@@ -39,11 +39,13 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Run:
-    """A piece of inline text with its emphasis."""
+    """A piece of inline text with its emphasis; `change` marks a tracked insertion or deletion
+    ("ins"/"del") in a redline document."""
 
     text: str
     bold: bool = False
     italic: bool = False
+    change: str = ""
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,21 @@ def add_toc_entry(paragraph: Any, anchor: str, text: str, page: str) -> None:
     paragraph._p.append(h)
 
 
+def add_revision(paragraph: Any, kind: str, text: str, rid: int, date: str, author: str = "reportkit") -> None:
+    """Append `text` as a tracked insertion (`kind` "ins") or deletion ("del") that Word can accept or reject."""
+    wrapper = OxmlElement(f"w:{kind}")
+    wrapper.set(qn("w:id"), str(rid))
+    wrapper.set(qn("w:author"), author)
+    wrapper.set(qn("w:date"), date)
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:delText" if kind == "del" else "w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = clean_text(text)
+    r.append(t)
+    wrapper.append(r)
+    paragraph._p.append(wrapper)
+
+
 def add_text(paragraph: Any, text: str) -> None:
     r = OxmlElement("w:r")
     t = OxmlElement("w:t")

@@ -68,6 +68,8 @@ class DocxWriter:
         self.text_width = int(sec.page_width - sec.left_margin - sec.right_margin)
         self.bookmark_id = 0
         self.heading_index = 0
+        self.revision_id = 0
+        self.revision_date = "2000-01-01T00:00:00Z"
         self.handlers: dict[type, Callable[[Any], None]] = {
             Cover: self.cover,
             TableOfContents: self.toc,
@@ -91,6 +93,10 @@ class DocxWriter:
 
     def runs(self, p: Any, runs: tuple[Run, ...]) -> None:
         for r in runs:
+            if r.change:
+                self.revision_id += 1
+                oxml.add_revision(p, r.change, r.text, self.revision_id, self.revision_date)
+                continue
             parts = r.text.split("\n")
             for i, part in enumerate(parts):
                 run = p.add_run(oxml.clean_text(part))
@@ -244,6 +250,7 @@ class DocxWriter:
         cp.language = "zh-CN"
 
     def write(self, document: Document) -> bytes:
+        self.revision_date = document.meta.created.strftime("%Y-%m-%dT%H:%M:%SZ")
         for block in document.blocks:
             handler = self.handlers.get(type(block))
             if handler is None:
