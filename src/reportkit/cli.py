@@ -106,7 +106,7 @@ def render(ctx: click.Context, year: int, project: Path, output: Path | None, pd
         _fail(ctx, exc)
         return
     if timings:
-        if results[0].skipped:
+        if getattr(results[0], "skipped", False):
             click.echo("nothing changed since the last render: kept its output", err=True)
         for stage, seconds in results[0].timings.stages.items():
             click.echo(f"{stage:10s} {seconds:6.2f} s", err=True)

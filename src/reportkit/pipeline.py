@@ -217,13 +217,11 @@ class RenderResult:
     """What a render wrote."""
 
     path: Path
-    document: Document | None
+    document: Document
     timings: Timings
     charts_drawn: int = 0
     pdf: Path | None = None
     pages: int = 0
-    skipped: bool = False
-    """True when nothing changed since the last identical render, which was kept."""
 
 
 @dataclass
@@ -332,7 +330,8 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
                 jobs: int | None = None, pdf: bool = False, watermark: str = "",
                 progress: Progress = _quiet) -> list[RenderResult]:
     """Render one edition for several clients: data and charts are prepared once, the client
-    editions are written in parallel processes."""
+    editions are written in parallel processes.  With `use_cache`, the render is recorded so that
+    the command line can skip an identical one (see :mod:`reportkit.fingerprint`)."""
     from concurrent.futures import ProcessPoolExecutor
 
     if pdf:
@@ -344,12 +343,7 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
     if output is not None and len(clients) > 1:
         raise OutputError("--output names one file; with several clients use the manifest's client_output pattern",
                           code="bad_argument")
-    from .fingerprint import previous_render
-
     project = project.resolve()
-    if use_cache and (done := previous_render(project, year, clients, output, pdf, watermark)) is not None:
-        return [RenderResult(Path(r["path"]), None, Timings(), 0, Path(r["pdf"]) if r["pdf"] else None, r["pages"],
-                             skipped=True) for r in done]
     prepared = prepare(project, year, use_cache, jobs, progress)
     work = [(prepared, output, c, watermark, pdf) for c in clients]
     workers = min(len(work), jobs or (os.cpu_count() or 1))
