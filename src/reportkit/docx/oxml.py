@@ -166,6 +166,20 @@ def add_revision(paragraph: Any, kind: str, text: str, rid: int, date: str, auth
     paragraph._p.append(wrapper)
 
 
+def add_picture(run: Any, stream: Any, width: int, shape_id: int) -> None:
+    """Add an inline picture `width` EMU wide to `run`, with a drawing id from the caller's counter.
+
+    python-docx's own `add_picture` finds the next id by scanning the whole document each time,
+    which makes long reports quadratic.
+    """
+    from docx.oxml.shape import CT_Inline
+
+    part = run.part
+    r_id, image = part.get_or_add_image(stream)
+    cx, cy = image.scaled_dimensions(width, None)
+    run._r.add_drawing(CT_Inline.new_pic_inline(shape_id, r_id, image.filename, cx, cy))
+
+
 def add_text(paragraph: Any, text: str) -> None:
     r = OxmlElement("w:r")
     t = OxmlElement("w:t")

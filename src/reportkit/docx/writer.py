@@ -14,6 +14,7 @@ from docx import Document as open_docx
 from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
+from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.oxml.ns import qn
 from docx.shared import Emu
 
@@ -69,6 +70,7 @@ class DocxWriter:
         self.bookmark_id = 0
         self.heading_index = 0
         self.revision_id = 0
+        self.picture_id = 0
         self.revision_date = "2000-01-01T00:00:00Z"
         self.handlers: dict[type, Callable[[Any], None]] = {
             Cover: self.cover,
@@ -85,7 +87,10 @@ class DocxWriter:
 
     # -- helpers ------------------------------------------------------------------------
     def para(self, role: str, text: str = "") -> Any:
-        p = self.doc.add_paragraph()
+        # -- inserted right before the body's sectPr: python-docx would scan the body each time --
+        element = OxmlElement("w:p")
+        self.doc.element.body.sectPr.addprevious(element)
+        p = DocxParagraph(element, self.doc._body)
         p._p.get_or_add_pPr().style = self.style_ids[role]
         if text:
             p.add_run(oxml.clean_text(text))
@@ -183,7 +188,8 @@ class DocxWriter:
         if block.image is None:
             raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
         p = self.para("figure")
-        p.add_run().add_picture(io.BytesIO(block.image), width=Emu(self.text_width))
+        self.picture_id += 1
+        oxml.add_picture(p.add_run(), io.BytesIO(block.image), Emu(self.text_width), self.picture_id)
         self.caption(block.number, block.title).paragraph_format.keep_with_next = True
         self.para("source", source_text(block.source))
 
@@ -197,8 +203,8 @@ class DocxWriter:
                   keep_together and ri < len(block.rows)) for c in row]
                 for ri, row in enumerate(block.rows, start=1)]
         # -- built as one XML fragment: python-docx's cell-by-cell API is ten times slower --
-        self.doc.element.body.insert_element_before(
-            oxml.table_element(self.style_ids["table"], widths, header, rows), "w:sectPr")
+        self.doc.element.body.sectPr.addprevious(
+            oxml.table_element(self.style_ids["table"], widths, header, rows))
         self.para("source", source_text(block.source))
 
     def page_break(self, _block: PageBreak) -> None:
