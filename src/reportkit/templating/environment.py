@@ -229,7 +229,7 @@ def template_problems(env: jinja2.Environment, source: str, shown: str, known: s
     public = sorted(known - set(DEFAULT_NAMESPACE))
     for name in sorted(names - known - set(env.globals)):
         line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
-        close = difflib.get_close_matches(name, public, n=1)
+        close = difflib.get_close_matches(name, public, n=1, cutoff=0.7)
         hint = f"did you mean {close[0]!r}?" if close else "templates can use " + ", ".join(public)
         problems.append(Problem("undefined_name", f"{name!r} is not defined; {hint}",
                                 Location(template=shown, line=line)))
@@ -244,6 +244,34 @@ def template_problems(env: jinja2.Environment, source: str, shown: str, known: s
                                             Location(template=shown, line=lineno + offset)))
         at_line_start = value.endswith("\n")
     return problems
+
+
+_CHECKED: dict[str, list[Problem]] = {}
+
+
+def checked_template(env: jinja2.Environment, source: str, shown: str, known: set[str]) -> list[Problem]:
+    """:func:`template_problems`, remembered by source and names: in memory, and on disk next to the
+    compiled templates when the environment has a bytecode cache (a clean template costs nothing
+    on the next render)."""
+    import hashlib
+    import json
+
+    key = hashlib.sha256("\0".join([jinja2.__version__, shown, source, *sorted(known)]).encode()).hexdigest()
+    if key in _CHECKED:
+        return _CHECKED[key]
+    folder = getattr(env.bytecode_cache, "directory", None)
+    marker = Path(folder) / f"checked-{key}.json" if folder else None
+    if marker is not None and marker.is_file():
+        _CHECKED[key] = []
+        return []
+    found = template_problems(env, source, shown, known)
+    _CHECKED[key] = found
+    if marker is not None and not found:
+        try:
+            marker.write_text(json.dumps({"template": shown}), encoding="utf-8")
+        except OSError:
+            pass
+    return found
 
 
 def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
@@ -261,7 +289,7 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
                             code="missing") from None
     except UnicodeDecodeError:
         raise TemplateError("template is not UTF-8 text", Location(template=shown), code="syntax") from None
-    found = template_problems(env, source, shown, provided_names(env, context))
+    found = checked_template(env, source, shown, provided_names(env, context))
     if found:
         raise TemplateProblems(found)
     try:
