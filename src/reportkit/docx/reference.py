@@ -137,8 +137,8 @@ def build_reference(out: Path) -> None:
             pkg.rels.pop(rel.rId)
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
-    sec.top_margin = sec.bottom_margin = Cm(2.54)
-    sec.left_margin = sec.right_margin = Cm(3.0)
+    sec.top_margin = sec.bottom_margin = Cm(2.3)
+    sec.left_margin = sec.right_margin = Cm(2.7)
     sec.header_distance = sec.footer_distance = Cm(1.5)
 
     # -- document defaults: Chinese language and fonts for anything not styled --

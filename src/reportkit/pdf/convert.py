@@ -12,7 +12,8 @@ from pathlib import Path
 from ..errors import OutputError
 
 INSTALL_HINT = ("LibreOffice is needed for PDF output and page numbers; install it, e.g. on Debian/Ubuntu: "
-                "sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk (or set REPORTKIT_SOFFICE to soffice)")
+                "sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming "
+                "(or set REPORTKIT_SOFFICE to soffice)")
 TIMEOUT = 300
 
 
