@@ -103,6 +103,39 @@ def _check_text(value: Any, where: str, problems: list[Problem]) -> None:
             _check_text(item, f"{where} #{i}", problems)
 
 
+def _array(table: dict[str, Any], key: str, where: str, problems: list[Problem]) -> list[Any]:
+    """Return `table[key]` when it is a list (of tables); report anything else and return []."""
+    value = table.get(key, [])
+    if isinstance(value, list):
+        return value
+    problems.append(Problem("bad_value", f"{where} must be a list of tables with title and template, "
+                            f"got {value!r}", Location(MANIFEST)))
+    return []
+
+
+def _check_pattern(pattern: str, key: str, sample: dict[str, Any], problems: list[Problem]) -> bool:
+    """Report a `{placeholder}` pattern that does not parse, uses other fields than `sample`'s, or
+    cannot be filled in (`{year:q}`); return True when it is usable."""
+    allowed = ", ".join("{%s}" % f for f in sample)
+    try:
+        fields = [f for _lit, f, _spec, _conv in string.Formatter().parse(pattern) if f is not None]
+    except ValueError as exc:
+        problems.append(Problem("bad_value", f"[report] {key} is not a valid pattern ({exc}); write {{{{ or }}}} "
+                                "for a literal brace", Location(MANIFEST)))
+        return False
+    unknown = [f for f in fields if f not in sample]
+    for f in unknown:
+        problems.append(Problem("bad_value", f"[report] {key} uses {{{f}}}; it may use {allowed}", Location(MANIFEST)))
+    if unknown:
+        return False
+    try:
+        pattern.format(**sample)
+    except (ValueError, TypeError, LookupError, AttributeError) as exc:
+        problems.append(Problem("bad_value", f"[report] {key} cannot be filled in: {exc}", Location(MANIFEST)))
+        return False
+    return True
+
+
 def _inside(root: Path, rel: str, what: str, problems: list[Problem]) -> Path | None:
     path = (root / rel).resolve()
     try:
@@ -155,10 +188,8 @@ def load_manifest(project: Path) -> Manifest:
     if not isinstance(pattern, str) or not pattern.strip():
         problems.append(Problem("missing", "[report] title is missing", Location(MANIFEST)))
         pattern = "{start}"
-    for _lit, field, _spec, _conv in string.Formatter().parse(pattern):
-        if field is not None and field not in TITLE_FIELDS:
-            problems.append(Problem("bad_value", f"[report] title uses {{{field}}}; it may use "
-                                    + ", ".join("{%s}" % f for f in TITLE_FIELDS), Location(MANIFEST)))
+    if not _check_pattern(pattern, "title", {f: 2024 for f in TITLE_FIELDS}, problems):
+        pattern = "{start}"
     horizon = report.get("horizon", 6)
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 30:
         problems.append(Problem("bad_value", f"[report] horizon must be a whole number of years, got {horizon!r}",
@@ -173,20 +204,18 @@ def load_manifest(project: Path) -> Manifest:
     output = str(report.get("output", "build/{year}/{title}.docx"))
     client_output = str(report.get("client_output", "build/{year}/{title}（{client}）.docx"))
     for key, out_pattern in (("output", output), ("client_output", client_output)):
-        for _lit, fld, _spec, _conv in string.Formatter().parse(out_pattern):
-            if fld is not None and fld not in ("year", "title", "client"):
-                problems.append(Problem("bad_value", f"[report] {key} uses {{{fld}}}; it may use {{year}}, "
-                                        "{title} and {client}", Location(MANIFEST)))
-        if not problems:
+        usable = _check_pattern(out_pattern, key, {"year": 2024, "title": "t", "client": "c"}, problems)
+        if usable and not problems:
             _inside(project, out_pattern.format(year=0, title="t", client="c"), key, problems)
         if not out_pattern.endswith(".docx"):
             problems.append(Problem("bad_value", f"[report] {key} must end in .docx", Location(MANIFEST)))
     if "{client}" not in client_output:
         problems.append(Problem("bad_value", "[report] client_output must contain {client} so client files "
                                 "do not overwrite each other", Location(MANIFEST)))
-    front = [p for i, f in enumerate(raw.get("front", []) or []) if (p := _part(f, f"[[front]] #{i + 1}", project, problems))]
+    front = [p for i, f in enumerate(_array(raw, "front", "[[front]]", problems))
+             if (p := _part(f, f"[[front]] #{i + 1}", project, problems))]
     chapters = []
-    raw_chapters = raw.get("chapters", [])
+    raw_chapters = _array(raw, "chapters", "[[chapters]]", problems)
     if not raw_chapters:
         problems.append(Problem("missing", "the outline has no [[chapters]]", Location(MANIFEST)))
     for i, ch in enumerate(raw_chapters):
@@ -195,7 +224,7 @@ def load_manifest(project: Path) -> Manifest:
             problems.append(Problem("missing", f"{where} needs a title", Location(MANIFEST)))
             continue
         _check_keys(ch, CHAPTER_KEYS, where, problems)
-        sections = [p for j, s in enumerate(ch.get("sections", []) or [])
+        sections = [p for j, s in enumerate(_array(ch, "sections", f"{where} sections", problems))
                     if (p := _part(s, f"{where} section {j + 1}", project, problems))]
         if not sections:
             problems.append(Problem("missing", f"chapter {ch['title']!r} has no sections", Location(MANIFEST)))

@@ -38,6 +38,11 @@ class Problem:
     message: str
     location: Location = field(default_factory=Location)
 
+    def __post_init__(self) -> None:
+        # -- one problem, one line: a message that quotes data must not break the line-per-problem output --
+        if len(self.message.splitlines()) > 1:
+            self.message = " ".join(self.message.splitlines())
+
     def __str__(self) -> str:
         where = str(self.location)
         return f"{where}: {self.message}" if where and where != "?" else self.message

@@ -48,6 +48,13 @@ def _clean_string(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+def _quoted(text: str, limit: int = 60) -> str:
+    """Return cell text to quote in a one-line message: line breaks and other invisible characters
+    escaped (\\n, \\u3000), long text cut."""
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -282,7 +289,7 @@ class _SheetReader:
             return DateValue(raw.year, raw.month, raw.day)
         text = str(raw).strip()
         if numeric:
-            self.problem("not_a_number", f'expected a number, found "{text}"', row, col)
+            self.problem("not_a_number", f'expected a number, found "{_quoted(text)}"', row, col)
             return None
         m = DATE_TEXT.match(text)
         if m and 1 <= int(m.group(2)) <= 12:
