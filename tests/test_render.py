@@ -159,3 +159,19 @@ def test_converts_to_pdf_with_chinese_text(rendered, tmp_path: Path) -> None:
     assert "年均复合增长率高达116.02%" in text
     assert "图表1：" in text and "数据来源：" in text
     assert shutil.which("pdftotext")
+
+
+def test_render_reports_data_and_template_problems_together(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    proj = make_project(tmp_path / "p")
+    path = proj / "datasets" / "2024" / "市场.xlsx"
+    wb = load_workbook(path)
+    wb["市场规模"]["C7"] = "abc"
+    wb.save(path)
+    tpl = proj / "templates" / "policy.md.j2"
+    tpl.write_text(tpl.read_text(encoding="utf-8") + "{{ no_such_name }}\n", encoding="utf-8")
+    res = run_cli("render", "--year", "2024", "--project", str(proj))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert any("[市场规模] C7" in ln for ln in lines) and any("templates/policy.md.j2:" in ln for ln in lines)

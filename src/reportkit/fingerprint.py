@@ -26,10 +26,9 @@ def _sha(path: Path) -> str:
 def _code_key() -> str:
     global _CODE_KEY
     if _CODE_KEY is None:
-        root = Path(__file__).resolve().parent
-        h = hashlib.sha256()
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".docx", ".conf")):
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        from . import code_fingerprint
+
+        h = hashlib.sha256(code_fingerprint().encode())
         for lib in LIBRARIES:
             try:
                 h.update(f"{lib}={importlib.metadata.version(lib)}".encode())

@@ -253,7 +253,13 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
     progress("loading workbooks")
     t0 = time.perf_counter()
     manifest = load_manifest(project)
-    data = load_data(project, year, use_cache)
+    try:
+        data = load_data(project, year, use_cache)
+    except ReportkitError as exc:
+        # -- report the templates' own problems with the data's, as `check` does: all at once --
+        from .checks import undeclared_names
+
+        raise ProblemsFound(exc.problems + undeclared_names(manifest)) from None
     timings.add("load", time.perf_counter() - t0)
     progress("rendering templates")
     document = build_document(manifest, data, year, timings=timings, use_cache=use_cache)

@@ -17,6 +17,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from ..errors import ChartError  # noqa: E402
 from ..model import ChartSpec  # noqa: E402
 from .style import HOUSE_STYLE, font_path  # noqa: E402
 
@@ -222,7 +223,20 @@ DRAW: dict[str, Callable[[Any, ChartSpec], None]] = {
 
 
 def render_png(spec: ChartSpec, width_in: float, aspect: float = HOUSE_STYLE["aspect"]) -> bytes:
-    """Return the PNG bytes of `spec` drawn `width_in` inches wide at the house DPI."""
+    """Return the PNG bytes of `spec` drawn `width_in` inches wide at the house DPI.
+
+    Raises ChartError when matplotlib cannot draw the data (e.g. values too large to lay out).
+    """
+    try:
+        return _render_png(spec, width_in, aspect)
+    except ChartError:
+        raise
+    except Exception as exc:  # -- matplotlib raises many kinds for unplottable data --
+        raise ChartError(f"cannot draw the chart {spec.title or spec.kind!r}: {type(exc).__name__}: {exc}",
+                         code="chart_failed") from None
+
+
+def _render_png(spec: ChartSpec, width_in: float, aspect: float) -> bytes:
     _setup_font()
     height = width_in * (HOUSE_STYLE["pie_aspect"] if spec.kind in ("pie", "donut") else aspect)
     if spec.kind == "barh":

@@ -7,6 +7,7 @@ provenance sidecar can answer "where does 116.02% come from?".
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -424,6 +425,10 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
                 prev = values.get(year - 1)
                 if isinstance(g, float) and prev is not None:
                     gref = assumption.refs[i]  # type: ignore[union-attr]
+                    if not math.isfinite(float(prev) * (1.0 + g)) or abs(float(prev) * (1.0 + g)) >= 1e15:
+                        problems.append(Problem("out_of_range", f"the growth assumption makes forecast {col.label} of "
+                                                f"{row.label!r} too large to print", Location(raw.file, raw.sheet, gref.cell)))
+                        continue
                     values[year] = Num(float(prev) * (1.0 + g), raw.unit, prev.refs + (gref,),
                                        f"forecast({prev.refs[-1].cell if not prev.expr.startswith('forecast') else prev.expr}"
                                        f" × (1+{gref.cell}))")

@@ -381,13 +381,13 @@ def _cached_tables(path: Path, rel: str, cache_dir: Path | None) -> tuple[list[R
     import pickle
     import tempfile
 
-    from .. import __version__
+    from .. import code_fingerprint
 
     problems: list[Problem] = []
     if cache_dir is None:
         return load_workbook_tables(path, rel, problems), problems
     try:
-        digest = hashlib.sha256(path.read_bytes() + rel.encode() + __version__.encode()).hexdigest()
+        digest = hashlib.sha256(path.read_bytes() + rel.encode() + code_fingerprint().encode()).hexdigest()
     except OSError:
         return load_workbook_tables(path, rel, problems), problems
     entry = cache_dir / f"{digest}.pickle"

@@ -256,7 +256,10 @@ def checked_template(env: jinja2.Environment, source: str, shown: str, known: se
     import hashlib
     import json
 
-    key = hashlib.sha256("\0".join([jinja2.__version__, shown, source, *sorted(known)]).encode()).hexdigest()
+    from .. import code_fingerprint
+
+    key = hashlib.sha256("\0".join([jinja2.__version__, code_fingerprint(), shown, source,
+                                     *sorted(known)]).encode()).hexdigest()
     if key in _CHECKED:
         return _CHECKED[key]
     folder = getattr(env.bytecode_cache, "directory", None)
