@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .config import Manifest, load_manifest
 from .context import Data, build_data
 from .data import load_edition
-from .errors import OutputError, Problem, ProblemsFound, ReportkitError
+from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
 from .markup import read_markup
 from .model import (Block, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta, Paragraph, Provenance,
                     SectionBreak, Table, TableOfContents, TocEntry)
@@ -288,7 +288,11 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
     document = for_client(prepared.document, client, watermark)
     target = output or prepared.manifest.output_for(prepared.year, client)
     t0 = time.perf_counter()
-    blob = write_docx(document, prepared.reference)
+    try:
+        blob = write_docx(document, prepared.reference)
+    except StyleError as exc:
+        raise StyleError(exc.message, Location(_shown(prepared.manifest.root, prepared.reference)),
+                         code=exc.code) from None
     timings.add("write", time.perf_counter() - t0)
     pdf_blob = None
     pages = 0
@@ -316,6 +320,14 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
         pdf_path = target.with_suffix(".pdf")
         write_atomic(pdf_path, pdf_blob)
     return RenderResult(target, document, timings, 0, pdf_path, pages)
+
+
+def _shown(root: Path, path: Path) -> str:
+    """`path` relative to the project when it is inside it (how every message names files)."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _deliver_job(args: tuple[Prepared, Path | None, str, str, bool]) -> RenderResult:
