@@ -185,7 +185,6 @@ class Case:
     code: str
     where: dict[str, Any]  # all five location fields, as `check --json` prints them
     text: str = ""  # part of the expected message
-    # -- render names this file by its absolute path (the DOCX writer reports the reference that way) --
 
 
 def manifest() -> dict[str, Any]:
