@@ -69,3 +69,13 @@ def test_changing_one_cell_redraws_only_its_charts(tmp_path: Path) -> None:
     third = render(proj, 2024, jobs=1)
     assert third.charts_drawn == 2, "the two demand charts, not the market chart"
     assert render(proj, 2024, jobs=1, use_cache=False).charts_drawn == 3
+
+
+def test_changing_the_house_style_redraws_every_chart(tmp_path: Path, monkeypatch) -> None:
+    specs = [spec(), spec(3.0), spec(4.0)]
+    _images, drawn = batch.draw_all(specs, 4.0, tmp_path, jobs=1)
+    assert drawn == 3
+    assert batch.draw_all(specs, 4.0, tmp_path, jobs=1)[1] == 0
+    monkeypatch.setattr(batch, "_ENV_KEY", None)
+    monkeypatch.setitem(batch.HOUSE_STYLE, "line_color", "#000000")
+    assert batch.draw_all(specs, 4.0, tmp_path, jobs=1)[1] == 3
