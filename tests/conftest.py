@@ -146,6 +146,23 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
                           env=full_env, timeout=300)
 
 
+def render_ok(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Path:
+    """Run `reportkit render ARGS`, require success, and return the path it printed last."""
+    res = run_cli("render", *args, cwd=cwd, env=env)
+    assert res.returncode == 0, res.stderr
+    return Path(res.stdout.strip().splitlines()[-1])
+
+
+def set_cells(book: Path, sheet: str, **cells: Any) -> None:
+    """Overwrite cells of one sheet, as an analyst editing the workbook would: set_cells(p, "s", C7=1)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    for ref, value in cells.items():
+        wb[sheet][ref] = value
+    wb.save(book)
+
+
 def docx_xml(path: Path, part: str = "word/document.xml") -> str:
     with zipfile.ZipFile(path) as zf:
         return zf.read(part).decode("utf-8")

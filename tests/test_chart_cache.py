@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from reportkit.charts import batch
 from reportkit.model import ChartSeries, ChartSpec
 from reportkit.pipeline import render
 
-from conftest import make_project
+from conftest import make_project, set_cells
 
 
 def spec(v: float = 2.0) -> ChartSpec:
@@ -61,11 +60,7 @@ def test_changing_one_cell_redraws_only_its_charts(tmp_path: Path) -> None:
     first = render(proj, 2024, jobs=1)
     assert first.charts_drawn == 3
     assert render(proj, 2024, jobs=1).charts_drawn == 0
-    path = proj / "datasets" / "2024" / "市场.xlsx"
-    wb = load_workbook(path)
-    wb["需求"]["C9"] = 41
-    wb["需求"]["C12"] = 15
-    wb.save(path)
+    set_cells(proj / "datasets" / "2024" / "市场.xlsx", "需求", C9=41, C12=15)
     third = render(proj, 2024, jobs=1)
     assert third.charts_drawn == 2, "the two demand charts, not the market chart"
     assert render(proj, 2024, jobs=1, use_cache=False).charts_drawn == 3

@@ -3,7 +3,6 @@ SEQ captions, and client editions."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil

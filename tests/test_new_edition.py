@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from conftest import ROOT, make_project, run_cli, validate
+from conftest import ROOT, make_project, render_ok, run_cli, validate
 
 pytestmark = pytest.mark.slow
 
@@ -54,9 +54,7 @@ def all_text(path: Path) -> str:
 
 def test_next_edition_from_data_alone(tmp_path: Path) -> None:
     proj = copy_default(tmp_path / "proj")
-    first = run_cli("render", "--year", "2024", "--project", str(proj))
-    assert first.returncode == 0, first.stderr
-    out2024 = Path(first.stdout.strip().splitlines()[-1])
+    out2024 = render_ok("--year", "2024", "--project", str(proj))
     before = out2024.read_bytes()
 
     made = run_cli("new-edition", "--year", "2025", "--project", str(proj))
@@ -76,9 +74,7 @@ def test_next_edition_from_data_alone(tmp_path: Path) -> None:
     clean = run_cli("check", "--year", "2025", "--project", str(proj))
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
-    res = run_cli("render", "--year", "2025", "--project", str(proj))
-    assert res.returncode == 0, res.stderr
-    out2025 = Path(res.stdout.strip().splitlines()[-1])
+    out2025 = render_ok("--year", "2025", "--project", str(proj))
     assert out2025.name.startswith("2025-2031年")
     text = all_text(out2025)
     assert "2024-2030" not in text

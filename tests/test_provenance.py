@@ -10,15 +10,13 @@ import docx
 import pytest
 from openpyxl import load_workbook
 
-from conftest import make_project, run_cli
+from conftest import make_project, render_ok, run_cli
 
 
 @pytest.fixture(scope="module")
 def sidecar(tmp_path_factory) -> tuple[Path, dict, Path]:
     proj = make_project(tmp_path_factory.mktemp("prov") / "p")
-    res = run_cli("render", "--year", "2024", "--project", str(proj))
-    assert res.returncode == 0, res.stderr
-    out = Path(res.stdout.strip().splitlines()[-1])
+    out = render_ok("--year", "2024", "--project", str(proj))
     side = out.with_name(out.stem + ".sources.json")
     return proj, json.loads(side.read_text(encoding="utf-8")), out
 

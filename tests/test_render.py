@@ -10,16 +10,13 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import make_project, run_cli, soffice, validate
+from conftest import make_project, render_ok, run_cli, set_cells, soffice, validate
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> tuple[Path, Path]:
     proj = make_project(tmp_path_factory.mktemp("r") / "proj")
-    res = run_cli("render", "--year", "2024", "--project", str(proj))
-    assert res.returncode == 0, res.stderr
-    out = Path(res.stdout.strip().splitlines()[-1])
-    return proj, out
+    return proj, render_ok("--year", "2024", "--project", str(proj))
 
 
 def all_text(d: docx.Document) -> str:
@@ -94,9 +91,7 @@ def test_source_date_epoch_sets_the_document_date(rendered, tmp_path: Path) -> N
 
 def test_failed_render_keeps_the_previous_output(tmp_path: Path) -> None:
     proj = make_project(tmp_path / "p")
-    first = run_cli("render", "--year", "2024", "--project", str(proj))
-    assert first.returncode == 0, first.stderr
-    out = Path(first.stdout.strip().splitlines()[-1])
+    out = render_ok("--year", "2024", "--project", str(proj))
     before = out.read_bytes()
     tpl = proj / "templates" / "market.md.j2"
     original = tpl.read_text(encoding="utf-8")
@@ -113,13 +108,8 @@ def test_failed_render_keeps_the_previous_output(tmp_path: Path) -> None:
 
 
 def test_bad_cell_message_names_file_sheet_and_cell(tmp_path: Path) -> None:
-    from openpyxl import load_workbook
-
     proj = make_project(tmp_path / "p")
-    path = proj / "datasets" / "2024" / "市场.xlsx"
-    wb = load_workbook(path)
-    wb["市场规模"]["C7"] = "abc"
-    wb.save(path)
+    set_cells(proj / "datasets" / "2024" / "市场.xlsx", "市场规模", C7="abc")
     res = run_cli("render", "--year", "2024", "--project", str(proj))
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert res.stderr.strip() == 'error: datasets/2024/市场.xlsx [市场规模] C7: expected a number, found "abc"'
@@ -162,13 +152,8 @@ def test_converts_to_pdf_with_chinese_text(rendered, tmp_path: Path) -> None:
 
 
 def test_render_reports_data_and_template_problems_together(tmp_path: Path) -> None:
-    from openpyxl import load_workbook
-
     proj = make_project(tmp_path / "p")
-    path = proj / "datasets" / "2024" / "市场.xlsx"
-    wb = load_workbook(path)
-    wb["市场规模"]["C7"] = "abc"
-    wb.save(path)
+    set_cells(proj / "datasets" / "2024" / "市场.xlsx", "市场规模", C7="abc")
     tpl = proj / "templates" / "policy.md.j2"
     tpl.write_text(tpl.read_text(encoding="utf-8") + "{{ no_such_name }}\n", encoding="utf-8")
     res = run_cli("render", "--year", "2024", "--project", str(proj))

@@ -109,3 +109,10 @@ def test_transposed_table_for_long_series(env_and_context) -> None:
     assert [c.text for c in tab.header] == ["年份", "市场规模", "同比增速"]
     assert [c.text for c in tab.rows[2]] == ["2022", "70.00", "116.0%"]
     assert tab.rows[-1][0].text == "2026E"
+
+
+def test_check_knows_every_name_a_render_provides(env_and_context) -> None:
+    from reportkit.templating.environment import CONTEXT_NAMES
+
+    _proj, data, reg, _ctx = env_and_context
+    assert set(template_functions(data, reg)) | {"edition", "data"} == set(CONTEXT_NAMES)

@@ -106,7 +106,6 @@ def test_figure_caption_below_and_table_caption_above(written: Path) -> None:
     assert d.paragraphs[cap1 - 1].style.name == "Figure" and d.paragraphs[cap1 - 1]._p.xpath(".//pic:pic")
     assert texts[cap1 + 1] == "数据来源：中商产业研究院"
     cap2 = texts.index("图表2：市场规模（单位：亿元）")
-    body = d.element.body
     after_caption = d.paragraphs[cap2]._p.getnext()
     assert after_caption.tag.endswith("}tbl")
     assert after_caption.getnext().xpath("string(.)") == "数据来源：中商产业研究院"

@@ -13,9 +13,8 @@ from pathlib import Path
 from .config import Manifest, load_manifest
 from .errors import Location, Problem, ReportkitError
 from .templating import make_environment
-from .templating.environment import provided_names, template_problems
+from .templating.environment import CONTEXT_NAMES, provided_names, template_problems
 
-CONTEXT_NAMES = {"edition", "data", "chart", "table", "table_rows", "page_break", "yrange", "year"}
 
 
 def undeclared_names(manifest: Manifest) -> list[Problem]:

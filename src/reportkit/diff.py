@@ -66,8 +66,6 @@ def _diff_series(tid: str, a: SeriesTable, b: SeriesTable, out: EditionDiff) -> 
         if label not in b.labels:
             out.rows_removed.append({"table": tid, "row": label})
             continue
-        if label not in b.labels:
-            continue
         sa, sb = a.row(label), b.row(label)
         for y in sorted(set(sa.years) & set(sb.years)):
             va, vb = float(sa.value(y)), float(sb.value(y))

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from .model import Document, Figure, Heading, ListBlock, Paragraph, Provenance, Table
+from .numbering import caption_text
 
 SCHEMA = "reportkit-sources/1"
 
@@ -41,7 +42,7 @@ def sources_json(document: Document, docx_name: str, year: int) -> bytes:
                 numbers.append(_entry({"kind": "paragraph", "chapter": chapter, "section": section,
                                        "paragraph": paragraph_index, "template": block.pos.template}, p))
         elif isinstance(block, Table):
-            caption = f"图表{block.number}：{block.title}"
+            caption = caption_text(block.number, block.title, block.unit_note)
             for r, row in enumerate(block.rows, start=1):
                 for c, cell in enumerate(row, start=1):
                     if cell.source is not None:
@@ -49,7 +50,7 @@ def sources_json(document: Document, docx_name: str, year: int) -> bytes:
                                                "row_label": row[0].text, "column_label": block.header[c - 1].text},
                                               cell.source))
         elif isinstance(block, Figure):
-            caption = f"图表{block.number}：{block.title}"
+            caption = caption_text(block.number, block.title)
             for series, category, p in block.sources:
                 numbers.append(_entry({"kind": "chart", "caption": caption, "series": series,
                                        "category": category}, p))

@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import DataError, Location
-from .tables import ASSUMPTION_LABEL, YEAR_HEADER
+from .tables import YEAR_HEADER
 
 
 def _header_row(ws) -> int | None:

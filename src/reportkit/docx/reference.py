@@ -13,7 +13,7 @@ from typing import Any
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
@@ -62,7 +62,6 @@ def _para(style: Any, *, align: Any = None, first_chars: int | None = None, befo
     if page_break:
         pf.page_break_before = True
     ppr = style.element.get_or_add_pPr()
-    ind = ppr.find(qn("w:ind"))
     if first_chars is not None:
         ind = ppr.get_or_add_ind()
         # -- two characters whatever the font size: Word's firstLineChars, twips as fallback --

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from pypdf import PdfReader
 
 from ..errors import OutputError
+from ..model import CAPTION_LABEL
 
 _SPACE = re.compile(r"\s+")
 
@@ -66,7 +67,7 @@ def read_layout(pdf: bytes, headings: Sequence[str], captions: Sequence[int]) ->
         physical.append(found)
     start = next((p for p in physical if p is not None), 0)
     layout.headings = [None if p is None else p - start + 1 for p in physical]
-    wanted = {n: f"图表{n}：" for n in captions}
+    wanted = {n: f"{CAPTION_LABEL}{n}：" for n in captions}
     for index in range(start, len(reader.pages)):
         text = _norm(reader.pages[index].extract_text() or "")
         for n, label in list(wanted.items()):

@@ -139,6 +139,10 @@ def make_environment(template_dir: Path, ledger: Ledger | None = None,
     return env
 
 
+CONTEXT_NAMES = ("edition", "data", "chart", "table", "table_rows", "page_break")
+"""What a template's context holds besides the environment's globals (yrange, year)."""
+
+
 def template_functions(data: Data, registry: Registry) -> dict[str, Callable[..., Any]]:
     """Return chart(), table() and page_break() bound to this render's data and registry."""
 

@@ -76,78 +76,67 @@ def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows
     if not isinstance(title, str) or not title.strip():
         raise _fail("chart needs a title")
     if isinstance(table, RecordTable):
-        spec = _record_chart(table, kind, label, value, unit)
+        spec, sources = _record_chart(table, kind, label, value, unit)
     elif kind in CATEGORY_KINDS:
         labels = _rows(table, rows)
         y = table.last_actual_year if year is None else int(year)
         nums = [table.row(r).value(y) for r in labels]
         spec = ChartSpec(kind, tuple(labels), (ChartSeries(_year_label(table, y), tuple(float(v) for v in nums)),),
                          (False,) * len(labels), unit if unit is not None else table.unit)
-        sources = tuple((_year_label(table, y), lb, p) for lb, v in zip(labels, nums)
-                        if (p := provenance(v, filters.num(v))) is not None)
-        return Figure(title=title.strip(), source=source_note(table, source), chart=spec, sources=sources)
+        sources = _sources(_year_label(table, y), labels, nums)
     else:
-        spec = _series_chart(table, kind, rows, start, end, line, unit)
-    return Figure(title=title.strip(), source=source_note(table, source), chart=spec,
-                  sources=_chart_sources(table, spec, start, end))
+        spec, sources = _series_chart(table, kind, rows, start, end, line, unit)
+    return Figure(title=title.strip(), source=source_note(table, source), chart=spec, sources=sources)
 
 
-def _chart_sources(table: SeriesTable | RecordTable, spec: ChartSpec, start: Any,
-                   end: Any) -> tuple[tuple[str, str, Provenance], ...]:
-    """Provenance of every plotted value, looked up again from the table the chart was made of."""
-    out = []
-    if isinstance(table, RecordTable):
-        for series in spec.series:
-            for cat, rec in zip(spec.categories, table.records):
-                v = rec[series.name]
-                if (p := provenance(v, filters.num(v))) is not None:
-                    out.append((series.name, cat, p))
-        return tuple(out)
-    years = _years(table, start, end)
-    for series in spec.series:
-        for cat, y in zip(spec.categories, years):
-            if series.name == "同比增速" and series.as_line:
-                base = table.row(spec.series[0].name)
-                v = base.yoy(y) if base.has(y) and base.has(y - 1) else None
-                printed = filters.pct(v, 1) if v is not None else ""
-            else:
-                row = table.row(series.name)
-                v = row.value(y) if row.has(y) else None
-                printed = filters.num(v) if v is not None else ""
-            if v is not None and (p := provenance(v, printed)) is not None:
-                out.append((series.name, cat, p))
-    return tuple(out)
+Sources = tuple[tuple[str, str, Provenance], ...]
+
+
+def _sources(series: str, categories: Sequence[str], values: Sequence[Any], fmt: Any = None) -> Sources:
+    """(series, category, provenance) of each plotted value that came from the data."""
+    fmt = fmt or filters.num
+    return tuple((series, cat, p) for cat, v in zip(categories, values)
+                 if v is not None and (p := provenance(v, fmt(v))) is not None)
 
 
 def _series_chart(table: SeriesTable, kind: str, rows: Any, start: Any, end: Any, line: str | None,
-                  unit: str | None) -> ChartSpec:
+                  unit: str | None) -> tuple[ChartSpec, Sources]:
     years = _years(table, start, end)
     labels = _rows(table, rows)
     cats = tuple(_year_label(table, y) for y in years)
     forecast = tuple(table.is_forecast(y) for y in years)
     u = unit if unit is not None else table.unit
 
-    def values(label: str) -> tuple[float | None, ...]:
+    def nums(label: str) -> list[Any]:
         s = table.row(label)
-        return tuple(float(s.value(y)) if s.has(y) else None for y in years)
+        return [s.value(y) if s.has(y) else None for y in years]
+
+    def plotted(name: str, values: list[Any], **kw: Any) -> ChartSeries:
+        return ChartSeries(name, tuple(None if v is None else float(v) for v in values), **kw)
 
     if kind != "bar_line":
-        return ChartSpec(kind, cats, tuple(ChartSeries(lb, values(lb)) for lb in labels), forecast, u)
+        series = {lb: nums(lb) for lb in labels}
+        spec = ChartSpec(kind, cats, tuple(plotted(lb, v) for lb, v in series.items()), forecast, u)
+        return spec, tuple(x for lb, v in series.items() for x in _sources(lb, cats, v))
     bars = labels[0]
+    bar_values = nums(bars)
     if line is not None:
         table.row(line)
-        second = ChartSeries(line, values(line), axis="right", as_line=True)
-        unit2 = table.unit
+        line_values = nums(line)
+        second = plotted(line, line_values, axis="right", as_line=True)
+        unit2, fmt = table.unit, filters.num
     else:
         s = table.row(bars)
-        growth = tuple(float(s.yoy(y)) * 100 if s.has(y) and s.has(y - 1) else None for y in years)
-        second = ChartSeries("同比增速", growth, axis="right", as_line=True)
-        unit2 = "%"
-    return ChartSpec(kind, cats, (ChartSeries(bars, values(bars)), second), forecast, u, unit2)
+        line_values = [s.yoy(y) if s.has(y) and s.has(y - 1) else None for y in years]
+        second = ChartSeries("同比增速", tuple(None if g is None else float(g) * 100 for g in line_values),
+                             axis="right", as_line=True)
+        unit2, fmt = "%", lambda g: filters.pct(g, 1)
+    spec = ChartSpec(kind, cats, (plotted(bars, bar_values), second), forecast, u, unit2)
+    return spec, _sources(bars, cats, bar_values) + _sources(second.name, cats, line_values, fmt)
 
 
 def _record_chart(table: RecordTable, kind: str, label: str | None, value: str | None,
-                  unit: str | None) -> ChartSpec:
+                  unit: str | None) -> tuple[ChartSpec, Sources]:
     if kind in ("bar_line", "stacked_bar"):
         raise _fail(f"chart kind {kind} needs a series table (years as columns); {table.id} is a record table")
     if not label or not value:
@@ -159,8 +148,10 @@ def _record_chart(table: RecordTable, kind: str, label: str | None, value: str |
         if not isinstance(v, float):
             raise _fail(f"column {value!r} of table {table.id} is not numeric in record {names[i]!r}")
     cats = tuple(str(n) for n in names)
-    return ChartSpec(kind, cats, (ChartSeries(table.resolve(value), tuple(float(v) for v in nums)),),
+    name = table.resolve(value)
+    spec = ChartSpec(kind, cats, (ChartSeries(name, tuple(float(v) for v in nums)),),
                      (False,) * len(cats), unit if unit is not None else table.unit_of(value))
+    return spec, _sources(name, cats, nums)
 
 
 def _decimals(values: Sequence[float], cap: int = 2) -> int:
