@@ -18,6 +18,7 @@ HOMES = {
 LAYERS = {
     "data": set(),
     "context": {"data"},
+    "validation": {"data", "context"},
     "templating": {"data", "context"},
     "charts": set(),
     "docx": set(),

@@ -143,14 +143,33 @@ def test_scratch_sheets_are_ignored(tmp_path: Path) -> None:
     assert list(load(proj)) == ["demand"]
 
 
-def test_percent_formatted_cells_in_a_percent_table(tmp_path: Path) -> None:
+def test_a_percent_format_never_changes_what_a_cell_means(tmp_path: Path) -> None:
+    """Excel stores 40% as 0.4: reading it through the format would make the value depend on the
+    display, so a %-formatted cell is refused with the number to type instead."""
     path = tmp_path / "p" / "datasets" / "2024" / "m.xlsx"
     rows = [r[:] for r in SHARE_ROWS]
     rows[8] = ["智能制造", 0.40, 42]
     make_project(tmp_path / "p", sheets={}, templates={})
     write_workbook(path, {"需求": rows}, [("需求", "B9")])
-    t = load(tmp_path / "p").demand
-    assert float(t["智能制造"][2022]) == pytest.approx(40.0)
+    with pytest.raises(ProblemsFound) as info:
+        load(tmp_path / "p")
+    (problem,) = info.value.problems
+    assert problem.code == "percent_format" and problem.location.cell == "B9"
+    assert "shows 40% but stores 0.4" in problem.message and "(40)" in problem.hint
+
+
+def test_a_quoted_percent_sign_only_decorates(tmp_path: Path) -> None:
+    rows = [r[:] for r in MARKET_ROWS]
+    proj = make_project(tmp_path / "p", sheets={"m.xlsx": {"市场规模": rows}}, templates={})
+    from openpyxl import load_workbook
+
+    book = proj / "datasets" / "2024" / "m.xlsx"
+    wb = load_workbook(book)
+    for ref in ("G8", "H8"):
+        wb["市场规模"][ref].number_format = '0.0"%"'
+    wb.save(book)
+    s = load(proj).market_size["市场规模"]
+    assert float(s[2025]) == pytest.approx(294.16 * 1.5), "50 with a decorative % sign is still 50%"
 
 
 def test_policy_rows_fixture_is_consistent() -> None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Manifest, load_manifest
 from .errors import Location, Problem, ReportkitError
 from .templating import make_environment
 from .templating.environment import CONTEXT_NAMES, provided_names, template_problems
+
+if TYPE_CHECKING:
+    from .validation import Findings
 
 
 
@@ -49,16 +53,18 @@ def _relative(problem: Problem, project: Path) -> Problem:
     return dataclasses.replace(problem, location=dataclasses.replace(problem.location, file=rel))
 
 
-def check_project(project: Path, year: int) -> list[Problem]:
-    """Return every problem that would stop `render --year year` (empty when clean)."""
+def check_project(project: Path, year: int) -> Findings:
+    """Return every problem that would stop `render --year year` (none when clean), and the findings
+    that 例外 rows in the data accepted."""
     from .docx.writer import DocxWriter
-    from .pipeline import build_document, load_data
+    from .pipeline import build_document, inspect_data
+    from .validation import Findings
 
     project = project.resolve()
     try:
         manifest = load_manifest(project)
     except ReportkitError as exc:
-        return [_relative(p, project) for p in exc.problems]
+        return Findings([_relative(p, project) for p in exc.problems])
     from .lint import lint_templates
 
     problems = undeclared_names(manifest) + lint_templates(manifest)
@@ -67,15 +73,13 @@ def check_project(project: Path, year: int) -> list[Problem]:
         DocxWriter(reference)
     except ReportkitError as exc:
         problems.extend(exc.problems)
-    try:
-        data = load_data(project, year)
-    except ReportkitError as exc:
-        problems.extend(exc.problems)
-    else:
+    data, findings = inspect_data(manifest, year)
+    problems.extend(findings.problems)
+    if data is not None:
         try:
             build_document(manifest, data, year)
         except ReportkitError as exc:
             # -- templates with problems found before running report them again here: once is enough --
             seen = {(p.code, p.message, p.location) for p in problems}
             problems.extend(p for p in exc.problems if (p.code, p.message, p.location) not in seen)
-    return [_relative(p, project) for p in problems]
+    return Findings([_relative(p, project) for p in problems], findings.accepted)

@@ -136,15 +136,27 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
 
     from .checks import check_project
 
-    problems = check_project(project, year)
+    report = check_project(project, year)
+    problems = report.problems
     if as_json:
-        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+        entries = [{**p.as_dict(), "level": "error"} for p in problems]
+        entries += [{**p.as_dict(), "level": "accepted", "reason": e.reason,
+                     "exception": {"file": e.ref.file, "sheet": e.ref.sheet, "cell": e.ref.cell}}
+                    for p, e in report.accepted]
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
     else:
         for p in problems:
             click.echo(str(p))
+        for p, e in report.accepted:
+            click.echo(f"accepted by 例外 at {e.ref.cell}: {p.location}: {p.code}: {p.message} — {e.reason}")
         click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems",
                    err=bool(problems))
     ctx.exit(1 if problems else 0)
+
+
+TODO_CODES = frozenset({"missing", "stale_forecast", "stale_text", "asof_forecast", "asof_actual", "after_as_of",
+                        "formula_not_cached"})
+"""What a new edition leaves for the analyst: cells to fill and figures or notes to revise."""
 
 
 @main.command("new-edition", epilog="""\b
@@ -165,12 +177,13 @@ def new_edition(ctx: click.Context, year: int, from_year: int | None, project: P
 
     try:
         manifest = load_manifest(project.resolve())
-        written = roll(manifest.root, year, from_year if from_year is not None else year - 1, manifest.horizon)
+        start = from_year if from_year is not None else year - 1
+        written = roll(manifest.root, year, start, manifest.horizon, manifest.as_of(start), manifest.as_of(year))
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
     click.echo(f"created datasets/{year} ({len(written)} workbooks) from datasets/{from_year or year - 1}")
-    todo = [p for p in check_project(project, year) if p.code == "missing"]
+    todo = [p for p in check_project(project, year).problems if p.code in TODO_CODES]
     if todo:
         click.echo(f"cells to fill before `reportkit render --year {year}` ({len(todo)}):")
         for p in todo:

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .data.tables import DateValue
 from .errors import ConfigError, Location, Problem, ProblemsFound
+from .validation.settings import CheckSettings, parse_settings
 
 MANIFEST = "report.toml"
 PACKAGED_REFERENCE = Path(__file__).resolve().parent / "resources" / "reference.docx"
 REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "client_output", "subject", "keywords",
-               "clients", "watermark")
-TOP_KEYS = ("report", "front", "chapters", "lint")
+               "clients", "watermark", "as_of")
+TOP_KEYS = ("report", "front", "chapters", "lint", "checks", "rules")
+DEFAULT_AS_OF = "{prev}-12-31"
 LINT_KEYS = ("allow",)
 PART_KEYS = ("title", "template")
 CHAPTER_KEYS = ("title", "sections")
@@ -55,6 +58,12 @@ class Manifest:
     client_output: str = "build/{year}/{title}（{client}）.docx"
     watermark: str = ""
     lint_allow: tuple[str, ...] = ()
+    as_of_pattern: str = DEFAULT_AS_OF
+    checks: CheckSettings = CheckSettings()
+
+    def as_of(self, year: int) -> DateValue:
+        """The date edition `year`'s data stands at: years up to it are actuals, later ones forecasts."""
+        return _as_of_date(self.as_of_pattern.format(year=year, prev=year - 1))
 
     def title(self, year: int) -> str:
         """Return the report title of the edition `year`."""
@@ -134,6 +143,28 @@ def _check_pattern(pattern: str, key: str, sample: dict[str, Any], problems: lis
         problems.append(Problem("bad_value", f"[report] {key} cannot be filled in: {exc}", Location(MANIFEST)))
         return False
     return True
+
+
+def _as_of_date(text: str) -> DateValue:
+    import datetime as _dt
+
+    d = _dt.date.fromisoformat(text)
+    return DateValue(d.year, d.month, d.day)
+
+
+def _check_as_of(pattern: Any, problems: list[Problem]) -> str:
+    if not isinstance(pattern, str) or not _check_pattern(pattern, "as_of", {"year": 2024, "prev": 2023}, problems):
+        if not isinstance(pattern, str):
+            problems.append(Problem("bad_value", f"[report] as_of must be a date pattern such as "
+                                    f"\"{{year}}-12-31\", got {pattern!r}", Location(MANIFEST)))
+        return DEFAULT_AS_OF
+    try:
+        _as_of_date(pattern.format(year=2024, prev=2023))
+    except ValueError:
+        problems.append(Problem("bad_value", f"[report] as_of {pattern!r} is not a date YYYY-MM-DD (the year may "
+                                "be {year} or {prev})", Location(MANIFEST)))
+        return DEFAULT_AS_OF
+    return pattern
 
 
 def _inside(root: Path, rel: str, what: str, problems: list[Problem]) -> Path | None:
@@ -237,6 +268,8 @@ def load_manifest(project: Path) -> Manifest:
     if not isinstance(allow, list) or not all(isinstance(a, str) and a for a in allow):
         problems.append(Problem("bad_value", "[lint] allow must be a list of strings", Location(MANIFEST)))
         allow = []
+    as_of = _check_as_of(report.get("as_of", DEFAULT_AS_OF), problems)
+    checks = parse_settings(raw.get("checks"), raw.get("rules"), problems)
     if problems:
         raise ProblemsFound(problems)
     return Manifest(
@@ -247,4 +280,6 @@ def load_manifest(project: Path) -> Manifest:
         lint_allow=tuple(allow),
         client_output=client_output,
         watermark=str(report.get("watermark", "")),
+        as_of_pattern=as_of,
+        checks=checks,
     )

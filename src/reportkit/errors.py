@@ -37,15 +37,24 @@ class Problem:
     code: str
     message: str
     location: Location = field(default_factory=Location)
+    hint: str = ""
+    """How to fix it, when the message alone does not say."""
+    related: tuple[Location, ...] = ()
+    """Every other cell involved (a rule between tables names all of them)."""
 
     def __post_init__(self) -> None:
         # -- one problem, one line: a message that quotes data must not break the line-per-problem output --
         if len(self.message.splitlines()) > 1:
             self.message = " ".join(self.message.splitlines())
+        if len(self.hint.splitlines()) > 1:
+            self.hint = " ".join(self.hint.splitlines())
 
     def __str__(self) -> str:
         where = str(self.location)
-        return f"{where}: {self.message}" if where and where != "?" else self.message
+        text = f"{where}: {self.message}" if where and where != "?" else self.message
+        if self.related:
+            text += f" (cells: {'; '.join(str(r) for r in self.related)})"
+        return f"{text}; fix: {self.hint}" if self.hint else text
 
     def as_dict(self) -> dict[str, object]:
         loc = self.location
@@ -57,7 +66,13 @@ class Problem:
             "line": loc.line,
             "code": self.code,
             "message": self.message,
+            "hint": self.hint,
+            "cells": [_location_dict(r) for r in (self.location, *self.related) if r.cell is not None],
         }
+
+
+def _location_dict(loc: Location) -> dict[str, object]:
+    return {"file": loc.file, "sheet": loc.sheet, "cell": loc.cell}
 
 
 class ReportkitError(Exception):

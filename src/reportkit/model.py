@@ -35,6 +35,7 @@ class Provenance:
     value: float
     metric: str
     cells: tuple[tuple[str, str, str], ...]
+    illustrative: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .config import Manifest, load_manifest
-from .context import Data, build_data
-from .data import load_edition
+from .context import Data, build_data, collect_data
+from .data import DateValue, load_edition
 from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
 from .markup import read_markup
 from .model import (Block, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta, Paragraph, Provenance,
@@ -27,6 +27,7 @@ from .templating import Ledger, Registry, make_environment, render_template, tem
 
 if TYPE_CHECKING:
     from .pdf.layout import Layout
+    from .validation import Findings
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Edition:
     horizon: int
     title: str
     publisher: str
+    as_of: DateValue | None = None
+    """The date the edition's data stands at (`as_of` in report.toml)."""
 
 
 @dataclass
@@ -60,9 +63,40 @@ def edition_date(year: int) -> _dt.datetime:
 
 
 def load_data(project: Path, year: int, use_cache: bool = False) -> Data:
-    """Stages 1-2: read the edition's workbooks and compute the context."""
+    """Stages 1-2: read the edition's workbooks and compute the context (no trust checks: `diff`
+    compares editions as they are)."""
     cache = project / "build" / ".cache" / "data" if use_cache else None
     return build_data(load_edition(project, year, cache))
+
+
+def inspect_data(manifest: Manifest, year: int, use_cache: bool = False) -> tuple[Data | None, Findings]:
+    """Stages 1-2 and the trust checks, without raising: the edition's data (None when a workbook is
+    malformed) and every problem found, with the 例外 exceptions applied.  The previous edition, when
+    it exists, is read to find forecasts left stale by the new one."""
+    from .validation import Findings, validate
+
+    cache = manifest.root / "build" / ".cache" / "data" if use_cache else None
+    try:
+        data, problems = collect_data(load_edition(manifest.root, year, cache))
+    except ReportkitError as exc:
+        return None, Findings(exc.problems)
+    previous = None
+    if (manifest.root / "datasets" / str(year - 1)).is_dir():
+        try:
+            previous, _old_problems = collect_data(load_edition(manifest.root, year - 1, cache))
+        except ReportkitError:
+            previous = None  # -- a broken old edition is its own business; nothing to compare with --
+    findings = validate(data, manifest.checks, manifest.as_of(year), previous, year - 1)
+    findings.problems[:0] = problems
+    return data, findings
+
+
+def load_checked(manifest: Manifest, year: int, use_cache: bool = False) -> Data:
+    """Stages 1-2 with the trust checks; raises :class:`ProblemsFound` listing every problem."""
+    data, findings = inspect_data(manifest, year, use_cache)
+    if findings.problems or data is None:
+        raise ProblemsFound(findings.problems)
+    return data
 
 
 def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: bool = False) -> list[Block]:
@@ -82,10 +116,13 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
         ledger.template = template
         try:
             text = render_template(env, template, context)
-            return attach_sources(read_markup(text, f"templates/{template}", registry), ledger.take(template))
+            found = attach_sources(read_markup(text, f"templates/{template}", registry), ledger.take(template))
         except ReportkitError as exc:
             problems.extend(exc.problems)
             return []
+        if edition.as_of is not None:
+            problems.extend(_dated_after(found, edition.as_of, f"templates/{template}"))
+        return found
 
     for fp in manifest.front:
         blocks.append(Heading(1, fp.title))
@@ -98,6 +135,21 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
     if problems:
         raise ProblemsFound(problems)
     return number_blocks(blocks)
+
+
+def _dated_after(blocks: list[Block], as_of: DateValue, template: str) -> list[Problem]:
+    """Prose that says 截至 a date after the edition's data (a literal, or a record's date)."""
+    from .validation.asof import cn_date, dates_claimed
+
+    out = []
+    for b in blocks:
+        if isinstance(b, (Paragraph, ListBlock)):
+            text = b.text if isinstance(b, Paragraph) else "".join(r.text for item in b.items for r in item)
+            out.extend(Problem("after_as_of", f"the text says 截至{cn_date(d)}, after the date the data stands at "
+                               f"({cn_date(as_of)})", Location(template=template, line=b.pos.line),
+                               hint="correct the date the text quotes, or move the edition's as_of in report.toml")
+                       for d in dates_claimed(text) if d > as_of)
+    return out
 
 
 def attach_sources(blocks: list[Block], printed: list[Provenance]) -> list[Block]:
@@ -139,7 +191,8 @@ def build_document(manifest: Manifest, data: Data, year: int, client: str = "",
     """Return the document model of edition `year` (figures not yet drawn, pages not yet known)."""
     timings = timings or Timings()
     title = manifest.title(year)
-    edition = Edition(year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher)
+    edition = Edition(year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher,
+                      manifest.as_of(year))
     t0 = time.perf_counter()
     body = render_text(manifest, data, edition, use_cache)
     timings.add("templates", time.perf_counter() - t0)
@@ -253,7 +306,7 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
     t0 = time.perf_counter()
     manifest = load_manifest(project)
     try:
-        data = load_data(project, year, use_cache)
+        data = load_checked(manifest, year, use_cache)
     except ReportkitError as exc:
         # -- report the templates' own problems with the data's, as `check` does: all at once --
         from .checks import undeclared_names

@@ -16,13 +16,16 @@ SCHEMA = "reportkit-sources/1"
 
 
 def _entry(where: dict[str, Any], p: Provenance) -> dict[str, Any]:
-    return {
+    entry = {
         "where": where,
         "printed": p.printed,
         "value": p.value,
         "metric": p.metric,
         "cells": [{"file": f, "sheet": s, "cell": c} for f, s, c in p.cells],
     }
+    if p.illustrative:
+        entry["illustrative"] = True
+    return entry
 
 
 def sources_json(document: Document, docx_name: str, year: int) -> bytes:

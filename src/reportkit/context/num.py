@@ -10,6 +10,13 @@ from ..data.tables import CellRef
 RATIO = "ratio"
 """The unit of growth rates, CAGRs and shares: a fraction (0.52 = 52%), printed with `pct`."""
 
+COUNT_UNITS = frozenset("个家项人件篇次台座所条款部名套位")
+"""Units of things counted one by one: their values are whole numbers (万人 is not one: 6.3万人 is fine)."""
+
+
+def is_count_unit(unit: str) -> bool:
+    return unit in COUNT_UNITS
+
 
 class Num(float):
     """A float with provenance: the `unit`, the cells it was computed from, and how.
@@ -28,6 +35,11 @@ class Num(float):
         obj.refs = tuple(refs)
         obj.expr = expr
         return obj
+
+    @property
+    def illustrative(self) -> bool:
+        """True when any cell it came from is illustrative (示例): the value must be marked where printed."""
+        return any(r.illustrative for r in self.refs)
 
     def __repr__(self) -> str:
         return f"Num({float(self)!r}, unit={self.unit!r}, expr={self.expr!r})"

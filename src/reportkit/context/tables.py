@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from ..data.tables import ASSUMPTION_LABEL, CellRef, Column, DateValue, RawRow, RawTable
 from ..errors import DataError, Location, Problem, ProblemsFound
-from .num import RATIO, Num, cell_range
+from .num import RATIO, Num, cell_range, is_count_unit
 
 
 class LookupProblem(DataError):
@@ -68,6 +68,10 @@ class Series:
 
     def has(self, year: int) -> bool:
         return int(year) in self._values
+
+    def points(self) -> list[Point]:
+        """Every (year, value), ascending."""
+        return [self._point(y) for y in self.years]
 
     def value(self, year: int) -> Num:
         """Return the value in `year`; raises :class:`LookupProblem` when there is none."""
@@ -407,6 +411,7 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
             problems.append(Problem("unknown_row", f"assumption row {row.label!r} names no data row{_hint(base, sorted(labels))}",
                                     Location(raw.file, raw.sheet, row.label_ref.cell)))
     out = []
+    whole = is_count_unit(raw.unit)
     for row in data_rows:
         values: dict[int, Num] = {}
         started = False
@@ -429,7 +434,9 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
                         problems.append(Problem("out_of_range", f"the growth assumption makes forecast {col.label} of "
                                                 f"{row.label!r} too large to print", Location(raw.file, raw.sheet, gref.cell)))
                         continue
-                    values[year] = Num(float(prev) * (1.0 + g), raw.unit, prev.refs + (gref,),
+                    # -- a count grows by whole things: 20.4个 parks would be printed otherwise --
+                    grown = float(round(float(prev) * (1.0 + g))) if whole else float(prev) * (1.0 + g)
+                    values[year] = Num(grown, raw.unit, prev.refs + (gref,),
                                        f"forecast({prev.refs[-1].cell if not prev.expr.startswith('forecast') else prev.expr}"
                                        f" × (1+{gref.cell}))")
                     continue
@@ -455,6 +462,15 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
 
 def build_data(raws: list[RawTable]) -> Data:
     """Return the edition's :class:`Data`, computing forecasts; raises :class:`ProblemsFound`."""
+    data, problems = collect_data(raws)
+    if problems:
+        raise ProblemsFound(problems)
+    return data
+
+
+def collect_data(raws: list[RawTable]) -> tuple[Data, list[Problem]]:
+    """Return the edition's :class:`Data` as far as it can be computed, and the problems found
+    (a row with an empty cell keeps its other years), so later checks can still run on the rest."""
     problems: list[Problem] = []
     tables: dict[str, SeriesTable | RecordTable] = {}
     for raw in raws:
@@ -464,9 +480,7 @@ def build_data(raws: list[RawTable]) -> Data:
             tables[raw.id] = st
         else:
             tables[raw.id] = RecordTable(raw)
-    if problems:
-        raise ProblemsFound(problems)
-    return Data(tables)
+    return Data(tables), problems
 
 
-__all__ = ["Data", "DateValue", "Point", "Record", "RecordTable", "Series", "SeriesTable", "Share", "build_data"]
+__all__ = ["Data", "DateValue", "collect_data", "Point", "Record", "RecordTable", "Series", "SeriesTable", "Share", "build_data"]

@@ -16,10 +16,12 @@ from typing import Any
 from ..errors import DataError, Location, Problem, ProblemsFound
 from .tables import (
     ASSUMPTION_LABEL,
+    DATE_TEXT_RE,
     UNIT_HEADER,
     YEAR_HEADER,
     CellRef,
     Column,
+    DataException,
     DateValue,
     RawRow,
     RawTable,
@@ -27,13 +29,15 @@ from .tables import (
 )
 
 META_KEYS = {"ID": "id", "标题": "title", "单位": "unit", "来源": "source", "示例": "illustrative",
-             "说明": "note", "必须合计": "must_total"}
+             "说明": "note", "必须合计": "must_total", "截至": "as_of", "例外": "exception"}
+REPEATABLE_META = ("例外",)
+EXCEPTION_TARGET = re.compile(r"^\s*([A-Za-z]{1,3}[1-9][0-9]*)\s+([a-z_]+)\s*$")
 REQUIRED_META = ("ID", "标题", "单位", "来源")
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can draw it --
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-DATE_TEXT = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?\s*$")
+DATE_TEXT = DATE_TEXT_RE
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 YES = {"是", "yes", "y", "true", "1", "示例"}
@@ -57,6 +61,14 @@ def _quoted(text: str, limit: int = 60) -> str:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def scales_percent(number_format: str | None) -> bool:
+    """True when Excel shows the cell's number multiplied by 100 with a % sign (`0%`, `0.0%`).
+
+    A % inside quotes or escaped (`0.0"%"`, `0.0\\%`) only prints the sign and does not scale.
+    """
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
 
 
 class _SheetReader:
@@ -101,6 +113,7 @@ class _SheetReader:
         max_row, max_col = ws.max_row, ws.max_column
         meta: dict[str, Any] = {}
         meta_refs: dict[str, CellRef] = {}
+        exceptions: list[DataException] = []
         row = 1
         while row <= max_row and self.row_empty(row, max_col):
             row += 1
@@ -110,6 +123,8 @@ class _SheetReader:
                 hint = difflib.get_close_matches(key, list(META_KEYS), n=1, cutoff=0.5)
                 extra = f"; did you mean {hint[0]}?" if hint else f"; expected one of {', '.join(META_KEYS)}"
                 self.problem("unknown_key", f"unknown metadata key {key!r}{extra}", row, 1)
+            elif key in REPEATABLE_META:
+                self._exception(row, exceptions)
             elif key in meta:
                 self.problem("duplicate", f"metadata key {key} given twice", row, 1)
             else:
@@ -149,6 +164,7 @@ class _SheetReader:
                 r = meta_refs["必须合计"]
                 self.problems.append(Problem("not_a_number", f"必须合计 must be a number, found {raw!r}",
                                              Location(self.file, self.sheet, r.cell)))
+        as_of = self._as_of(meta.get("截至"), meta_refs.get("截至"))
         while row <= max_row and self.row_empty(row, max_col):
             row += 1
         if row > max_row:
@@ -162,11 +178,39 @@ class _SheetReader:
             source=_text(meta.get("来源")), file=self.file, sheet=self.sheet,
             header_label=_text(self.value(header_row, 1)), columns=columns, rows=[],
             illustrative=illustrative, note=_text(meta.get("说明")), must_total=must_total,
-            meta_refs=meta_refs,
+            meta_refs=meta_refs, as_of=as_of, exceptions=exceptions,
+            text_cells=[(_text(meta.get(k)), meta_refs[k]) for k in ("标题", "来源") if k in meta_refs],
         )
         self._rows(table, header_row + 1, max_row)
         self._check_total(table)
         return table
+
+    def _exception(self, row: int, out: list[DataException]) -> None:
+        """Read `例外 | <cell> <code> | <reason>` (the reason is required: an exception is a decision)."""
+        target, reason = _text(self.value(row, 2)), _text(self.value(row, 3))
+        m = EXCEPTION_TARGET.match(target)
+        if not m:
+            self.problem("bad_value", f"例外 names {_quoted(target)!r}; write the cell and the finding's code, "
+                         "e.g. D9 implausible_jump, with the reason in column C", row, 2)
+            return
+        if not reason:
+            self.problem("missing", f"例外 {target} gives no reason; write why the value is right in column C",
+                         row, 3)
+            return
+        out.append(DataException(m.group(1).upper(), m.group(2), reason, self.ref(row, 2)))
+
+    def _as_of(self, raw: Any, ref: CellRef | None) -> DateValue | None:
+        """Read 截至 (the date the table's data stands at): a date cell or text YYYY-MM-DD."""
+        if ref is None or _text(raw) == "":
+            return None
+        if isinstance(raw, (_dt.datetime, _dt.date)):
+            return DateValue(raw.year, raw.month, raw.day)
+        m = DATE_TEXT.match(_text(raw))
+        if m and m.group(3) and 1 <= int(m.group(2)) <= 12:
+            return DateValue(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        self.problems.append(Problem("bad_value", f"截至 must be a date such as 2023-12-31, found "
+                                     f"{_quoted(_text(raw))!r}", Location(self.file, self.sheet, ref.cell)))
+        return None
 
     def _header(self, row: int, max_col: int) -> list[Column]:
         last = max_col
@@ -241,23 +285,21 @@ class _SheetReader:
             labels.add(label)
             values: list[Scalar] = []
             refs: list[CellRef] = []
-            pct: list[bool] = []
             assumption = bool(ASSUMPTION_LABEL.match(label))
             for column, col in zip(table.columns, cols):
-                cell = self.cell(row, col)
                 raw = self.value(row, col)
-                refs.append(self.ref(row, col))
-                pct.append("%" in (cell.number_format or ""))
+                ref = self.ref(row, col)
+                refs.append(CellRef(ref.file, ref.sheet, ref.cell, True) if table.illustrative else ref)
                 numeric = is_series or column.unit is not None
-                values.append(self._scalar(raw, numeric, row, col, assumption, table.unit))
+                values.append(self._scalar(raw, numeric, row, col, assumption))
             first = self.value(row, 1)
             # -- a label column is text unless the cell is a real date cell --
             label_value = DateValue(first.year, first.month, first.day) if (
                 not is_series and isinstance(first, (_dt.datetime, _dt.date))) else None
             table.rows.append(RawRow(label if not isinstance(label_value, DateValue) else str(label_value),
-                                     self.ref(row, 1), values, refs, pct, label_value))
+                                     self.ref(row, 1), values, refs, label_value))
 
-    def _scalar(self, raw: Any, numeric: bool, row: int, col: int, assumption: bool, unit: str) -> Scalar:
+    def _scalar(self, raw: Any, numeric: bool, row: int, col: int, assumption: bool) -> Scalar:
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             return None
         if isinstance(raw, bool):
@@ -276,12 +318,18 @@ class _SheetReader:
                 self.problem("out_of_range", f"{value:g} is too large for a report figure (the limit is "
                              f"{MAX_ABS_VALUE:g}); check the unit, or a typo", row, col)
                 return None
-            percent_cell = "%" in (self.cell(row, col).number_format or "")
-            if assumption:
-                return value if percent_cell else value / 100.0
-            if percent_cell and unit == "%":
-                return value * 100.0
-            return value
+            if value != 0 and scales_percent(self.cell(row, col).number_format):
+                # -- a value's meaning never depends on its display: 42% is stored as 0.42, and pasting
+                # values or clearing the format would silently turn it into 0.42% --
+                self.problems.append(Problem(
+                    "percent_format", f"the cell is formatted as a percentage: it shows {value * 100:g}% but "
+                    f"stores {value:g}, and reportkit reads the stored number",
+                    Location(self.file, self.sheet, self.ref(row, col).cell),
+                    hint=f'type the percentage itself ({value * 100:g}) and format the cell as 0.0"%" '
+                         "(shows a % sign without dividing by 100) or as a plain number"))
+                return None
+            # -- growth assumptions are percentages (35 means 35%); the context works with fractions --
+            return value / 100.0 if assumption else value
         if isinstance(raw, (_dt.datetime, _dt.date)):
             if numeric:
                 self.problem("not_a_number", f"expected a number, found the date {raw:%Y-%m-%d}", row, col)

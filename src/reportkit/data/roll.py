@@ -1,12 +1,16 @@
 """Start next year's edition: copy the workbooks and roll their year columns forward.
 
-Rules, per series sheet (years as columns):
-- the first forecast year of the old edition becomes an actual year (``2024E`` -> ``2024``) and
-  its data cells are emptied: the analyst enters the actual figures;
-- a table whose last actual year was the year before the old edition gains the old edition
-  year as a new, empty actual column when it had no forecast for it;
+Rules, per series sheet (years as columns), driven by the date the data stands at (the edition's
+`as_of`, or the sheet's own 截至, which moves on by one year):
+- a forecast year that the new date makes actual becomes an actual year (``2024E`` -> ``2024``)
+  and its data cells are emptied: the analyst enters the actual figures;
+- a table without forecasts whose last actual year was the old date's gains the new actual year
+  as an empty column;
 - a table whose forecast reached the old horizon end gains the new horizon end (``2031E``), with
-  empty data cells and an empty growth assumption for the new year.
+  empty data cells and an empty growth assumption for the new year;
+- a forecast value typed over a growth assumption was made on the old base: it is cleared, so the
+  assumption computes it on the new actual (a value without an assumption stays, and `check`
+  lists it as `stale_forecast` until the analyst revises it).
 Record sheets are copied unchanged.  Every emptied or new cell is something the analyst must
 fill; `reportkit check` lists each as `missing`.
 """
@@ -19,7 +23,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import DataError, Location
-from .tables import YEAR_HEADER
+from .tables import ASSUMPTION_LABEL, DATE_TEXT_RE, YEAR_HEADER, DateValue, last_actual_year
 
 
 def _header_row(ws) -> int | None:
@@ -47,7 +51,24 @@ def _years(ws, header: int) -> list[tuple[int, int, bool]]:
     return out
 
 
-def roll_sheet(ws, old_year: int, new_end: int) -> None:
+def _as_of_cell(ws, header: int):
+    """The metadata cell holding the sheet's own 截至 date, if any."""
+    for r in range(1, header):
+        if str(ws.cell(r, 1).value or "").strip() == "截至":
+            return ws.cell(r, 2)
+    return None
+
+
+def _date_of(value) -> DateValue | None:
+    if hasattr(value, "year") and hasattr(value, "month"):
+        return DateValue(value.year, value.month, getattr(value, "day", None))
+    m = DATE_TEXT_RE.match(str(value or ""))
+    if m and m.group(3):
+        return DateValue(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return None
+
+
+def roll_sheet(ws, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> None:
     """Roll one worksheet forward in place (see the module docstring); record sheets are left alone."""
     header = _header_row(ws)
     if header is None:
@@ -55,20 +76,43 @@ def roll_sheet(ws, old_year: int, new_end: int) -> None:
     years = _years(ws, header)
     if not years or len(years) != sum(1 for c in ws[header][1:] if c.value not in (None, "")):
         return  # -- a record table --
+    own = _as_of_cell(ws, header)
+    own_date = _date_of(own.value) if own is not None else None
+    if own_date is not None:
+        old_as_of = own_date
+        new_as_of = DateValue(own_date.year + 1, own_date.month, own_date.day)
+        own.value = str(new_as_of)
+    old_last, new_last = last_actual_year(old_as_of), last_actual_year(new_as_of)
     rows = [r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 1).value not in (None, "")]
     forecast_cols = [(c, y) for c, y, f in years if f]
     actual = [y for _c, y, f in years if not f]
-    if forecast_cols and forecast_cols[0][1] == old_year:
-        col, year = forecast_cols[0]
+    turned = [(c, y) for c, y in forecast_cols if old_last < y <= new_last]
+    for col, year in turned:
         ws.cell(header, col).value = year
         for r in rows:
             ws.cell(r, col).value = None
-    elif actual and actual[-1] == old_year - 1 and not forecast_cols:
-        _add_column(ws, header, max(c for c, _y, _f in years), old_year, False, rows)
+    if not forecast_cols and actual and actual[-1] == old_last and new_last > old_last:
+        _add_column(ws, header, max(c for c, _y, _f in years), new_last, False, rows)
         return
+    if turned:
+        _recompute_on_new_base(ws, rows, [(c, y) for c, y in forecast_cols if y > new_last])
     last_col, last_year, last_forecast = max(years)
     if last_forecast and last_year == new_end - 1:
         _add_column(ws, header, last_col, new_end, True, rows)
+
+
+def _recompute_on_new_base(ws, rows: list[int], forecasts: list[tuple[int, int]]) -> None:
+    """Clear forecast values that have a growth assumption for their year: they were computed or
+    typed on the old base, and the assumption recomputes them on the new actual."""
+    labels = {str(ws.cell(r, 1).value).strip(): r for r in rows}
+    for label, r in labels.items():
+        m = ASSUMPTION_LABEL.match(label)
+        data_row = labels.get(m.group("base")) if m else None
+        if data_row is None:
+            continue
+        for col, _year in forecasts:
+            if ws.cell(r, col).value not in (None, ""):
+                ws.cell(data_row, col).value = None
 
 
 def _add_column(ws, header: int, after: int, year: int, forecast: bool, rows: list[int]) -> None:
@@ -89,8 +133,10 @@ def _add_column(ws, header: int, after: int, year: int, forecast: bool, rows: li
         ws.column_dimensions[ws.cell(header, col).column_letter].width = width
 
 
-def new_edition(project: Path, year: int, from_year: int, horizon: int) -> list[Path]:
-    """Create `datasets/<year>/` from `datasets/<from_year>/` and roll every series sheet forward.
+def new_edition(project: Path, year: int, from_year: int, horizon: int, old_as_of: DateValue,
+                new_as_of: DateValue) -> list[Path]:
+    """Create `datasets/<year>/` from `datasets/<from_year>/` and roll every series sheet forward from
+    the date the old edition's data stood at to the new edition's.
 
     Returns the workbooks written.  Raises DataError when the source is missing or the target
     exists (an edition's data is never overwritten).
@@ -122,7 +168,7 @@ def new_edition(project: Path, year: int, from_year: int, horizon: int) -> list[
                 wb = openpyxl.load_workbook(path)
             for ws in wb.worksheets:
                 if not ws.title.startswith(("_", "#")):
-                    roll_sheet(ws, from_year, year + horizon)
+                    roll_sheet(ws, old_as_of, new_as_of, year + horizon)
             wb.save(tmp / path.name)
             written.append(dst / path.name)
         tmp.rename(dst)

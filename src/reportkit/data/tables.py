@@ -13,6 +13,7 @@ from typing import Union
 YEAR_HEADER = re.compile(r"^\s*(\d{4})\s*(E|F|e|f|预测|\(E\)|（E）|\(预测\)|（预测）)?\s*$")
 UNIT_HEADER = re.compile(r"^(?P<base>.+?)\s*[（(](?P<unit>[^（）()]+)[）)]\s*$")
 ASSUMPTION_LABEL = re.compile(r"^(?P<base>.+?)\s*[（(]预测增速[）)]\s*$")
+DATE_TEXT_RE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?\s*$")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class CellRef:
     file: str
     sheet: str
     cell: str
+    illustrative: bool = field(default=False, compare=False)
+    """The cell belongs to a table flagged 示例: whatever is computed from it is illustrative too."""
 
     def __str__(self) -> str:
         return f"{self.file} [{self.sheet}] {self.cell}"
@@ -91,6 +94,20 @@ class Column:
         return f"{self.year}E" if self.forecast else str(self.year)
 
 
+@dataclass(frozen=True)
+class DataException:
+    """An analyst's reasoned acceptance of one finding on one cell: metadata row `例外 | D9 implausible_jump | reason`.
+
+    It silences that code on that cell only; `check` lists every exception it applied.
+    """
+
+    cell: str
+    code: str
+    reason: str
+    ref: CellRef
+    """Where the exception itself is written."""
+
+
 @dataclass
 class RawRow:
     """One data row: its label cell and one value (or None) per column."""
@@ -99,7 +116,6 @@ class RawRow:
     label_ref: CellRef
     values: list[Scalar]
     refs: list[CellRef]
-    percent_formatted: list[bool] = field(default_factory=list)
     label_value: Scalar = None
 
 
@@ -120,7 +136,17 @@ class RawTable:
     note: str = ""
     must_total: float | None = None
     meta_refs: dict[str, CellRef] = field(default_factory=dict)
+    as_of: DateValue | None = None
+    """The date this table's data stands at (metadata 截至), when it differs from the edition's."""
+    exceptions: list[DataException] = field(default_factory=list)
+    text_cells: list[tuple[str, CellRef]] = field(default_factory=list)
+    """Every text the table prints besides its values (title, source) with its cell, for text checks."""
 
     @property
     def is_series(self) -> bool:
         return bool(self.columns) and all(c.year is not None for c in self.columns)
+
+
+def last_actual_year(as_of: DateValue) -> int:
+    """The last year whose whole data is in at `as_of`: its own year only when it is 31 December."""
+    return as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1

@@ -94,11 +94,20 @@ class Ledger:
         return mine
 
 
-def _recording(fn: Callable[..., str], ledger: Ledger) -> Callable[..., str]:
+ILLUSTRATIVE_MARK = "（示例）"
+FIGURE_FILTERS = frozenset({"num", "yi", "wan", "amount", "pct", "pct_abs", "pp", "cn"})
+"""Filters that print a figure; an illustrative one is marked right after it."""
+
+
+def _recording(fn: Callable[..., str], ledger: Ledger, marks: bool) -> Callable[..., str]:
     def filter_(value: Any, *args: Any, **kwargs: Any) -> str:
         printed = fn(value, *args, **kwargs)
         found = provenance(value, printed)
         if found is not None:
+            if marks and found.illustrative:
+                # -- the reader must see that a figure is illustrative wherever it is quoted, so the
+                # pipeline marks it: authors cannot forget --
+                printed += ILLUSTRATIVE_MARK
             ledger.entries.append((ledger.template, found))
         return printed
 
@@ -131,7 +140,7 @@ def make_environment(template_dir: Path, ledger: Ledger | None = None,
         bytecode_cache=bytecode,
     )
     env.filters.update(filters.FILTERS if ledger is None else
-                       {name: _recording(fn, ledger) for name, fn in filters.FILTERS.items()})
+                       {name: _recording(fn, ledger, name in FIGURE_FILTERS) for name, fn in filters.FILTERS.items()})
     env.globals.update(yrange=filters.yrange, year=filters.year)
     # -- what a macro, call block or {% set %} block produces is template text whose data was
     # escaped when printed inside it: printing it again must not escape it a second time --
