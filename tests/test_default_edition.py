@@ -133,7 +133,7 @@ def test_market_size_prose_matches_the_workbook(document) -> None:
     text = body_text(document).replace("\n", "")
     assert f"由最初的{v2020:g}亿元迅速攀升至2022年的{v2022:g}亿元，年均复合增长率高达116.02%" in text
     v2023 = values["2023"]
-    assert f"2023年，中国工业大模型市场规模达到{v2023:g}亿元" in text
+    assert f"2023年，中国大模型市场规模达到{v2023:g}亿元" in text
 
 
 def test_table_numbers_match_the_workbook(document) -> None:
