@@ -13,7 +13,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, make_project, run_cli, soffice, validate
+from conftest import ROOT, docx_findings, make_project, run_cli, soffice
 
 pytestmark = pytest.mark.slow
 CLIENTS = ("甲集团", "乙公司")
@@ -71,7 +71,7 @@ def test_files_follow_the_client_pattern_and_validate(delivered) -> None:
         assert docx_path.name == f"2024-2030年中国工业大模型产业研发规模与未来建设现状调研报告（{client}）.docx"
         assert pdf_path.is_file() and len(PdfReader(str(pdf_path)).pages) == pages
         assert 20 <= pages <= 60
-        assert validate(docx_path) == "0 problems"
+        assert docx_findings(docx_path) == []
 
 
 def test_toc_pages_agree_with_the_pdf(delivered) -> None:

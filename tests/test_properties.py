@@ -1,5 +1,6 @@
 """Property-based: whatever a cell holds, load -> render either refuses with clean one-line
-problems (a ReportkitError) or writes a DOCX that the shared validator passes.  Never a traceback.
+problems (a ReportkitError) or writes a DOCX in which neither openxml-audit (strict) nor reportkit's
+own package checks find anything.  Never a traceback.
 
 Random values go into a record table's text column (政策!C7, printed in prose and in a table) and
 into a series table's cell (市场规模!C7, printed, charted and tabulated).  One project folder is
@@ -9,10 +10,11 @@ reused: each example only rewrites the workbooks.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib.util
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MARKET_ROWS, POLICY_ROWS, SHARE_ROWS, VALIDATOR, make_project, validate, write_workbook
+from conftest import MARKET_ROWS, POLICY_ROWS, SHARE_ROWS, docx_findings, make_project, write_workbook
 
 from reportkit.errors import ReportkitError
 from reportkit.pipeline import render
@@ -116,27 +118,8 @@ def write_data(project: Path, market_value: Any = 32.4, policy_value: Any = "国
     policies = [list(r) for r in POLICY_ROWS]
     policies[6][2] = excel_text(policy_value)  # -- 政策!C7: 发布机构 of the first record --
     folder = project / "datasets" / "2024"
-    write_workbook(folder / "市场.xlsx", {"市场规模": market, "需求": SHARE_ROWS},
-                   [("市场规模", "G8"), ("市场规模", "H8")])
+    write_workbook(folder / "市场.xlsx", {"市场规模": market, "需求": SHARE_ROWS})
     write_workbook(folder / "政策.xlsx", {"政策": policies})
-
-
-@functools.cache
-def _validator() -> tuple[Any, Any]:
-    """The shared validator, loaded once in this process with its schemas (a process per DOCX is ~1 s)."""
-    spec = importlib.util.spec_from_file_location("validate_docx", VALIDATOR)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    xsd = next(d for d in mod.default_xsd_dirs() if os.path.isfile(os.path.join(d, "wml.xsd")))
-    return mod, mod.load_schema(xsd)
-
-
-def docx_errors(path: Path) -> list[str]:
-    mod, schema = _validator()
-    checker = mod.Checker(str(path), schema)
-    checker.run()
-    return checker.errors
 
 
 def load_and_render(project: Path) -> Path | ReportkitError:
@@ -162,16 +145,21 @@ def assert_clean(result: Path | ReportkitError) -> None:
             if loc.file and loc.file.endswith(".xlsx"):
                 assert loc.sheet and loc.cell, p
         return
-    assert docx_errors(result) == []
+    assert docx_findings(result) == []
     text = result.read_bytes()
     assert b"Traceback" not in text
 
 
-def test_the_in_process_validator_agrees_with_the_command(project: Path) -> None:
+def test_the_in_process_audit_agrees_with_the_command(project: Path) -> None:
     write_data(project)
     out = load_and_render(project)
     assert isinstance(out, Path), out
-    assert docx_errors(out) == [] and validate(out) == "0 problems"
+    assert docx_findings(out) == []
+    cmd = subprocess.run([sys.executable, "-m", "openxml_audit", "--policy", "strict", "--output", "json", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert cmd.returncode == 0, cmd.stdout + cmd.stderr
+    [verdict] = json.loads(cmd.stdout)
+    assert verdict["valid"] and verdict["errors"] == [] and verdict["verdict"]["prediction"] == "opens-clean"
 
 
 # -- 25 examples keep the suite fast; REPORTKIT_EXAMPLES=500 for a longer hunt --
@@ -202,4 +190,7 @@ def test_any_series_value_renders_or_is_refused_cleanly(project: Path, value: An
     result = load_and_render(project)
     assert_clean(result)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and (value == 0 or 1e-6 <= abs(value) < 1e15):
-        assert isinstance(result, Path), result  # -- a sane number always renders --
+        # -- a sane number renders, unless it breaks the series' trend: then only the trust checks speak --
+        assert isinstance(result, Path) or all(
+            p.code in {"implausible_jump", "negative"} and p.location.cell in ("C7", "D7")
+            for p in result.problems), result

@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import make_project, render_ok, run_cli, set_cells, soffice, validate
+from conftest import docx_findings, make_project, render_ok, run_cli, set_cells, soffice
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_render_prints_the_path_it_wrote(rendered) -> None:
 
 
 def test_output_validates(rendered) -> None:
-    assert validate(rendered[1]) == "0 problems"
+    assert docx_findings(rendered[1]) == []
 
 
 def test_headings_follow_the_outline(rendered) -> None:

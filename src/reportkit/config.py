@@ -12,12 +12,13 @@ from typing import Any
 
 from .data.tables import DateValue
 from .errors import ConfigError, Location, Problem, ProblemsFound
+from .model import CHART_ENGINES
 from .validation.settings import CheckSettings, parse_settings
 
 MANIFEST = "report.toml"
 PACKAGED_REFERENCE = Path(__file__).resolve().parent / "resources" / "reference.docx"
 REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "client_output", "subject", "keywords",
-               "clients", "watermark", "as_of")
+               "clients", "watermark", "as_of", "charts")
 TOP_KEYS = ("report", "front", "chapters", "lint", "checks", "rules")
 DEFAULT_AS_OF = "{prev}-12-31"
 LINT_KEYS = ("allow",)
@@ -60,6 +61,8 @@ class Manifest:
     lint_allow: tuple[str, ...] = ()
     as_of_pattern: str = DEFAULT_AS_OF
     checks: CheckSettings = CheckSettings()
+    charts: str = "native"
+    """The chart engine of figures that do not choose one: `native` Word charts or `image` pictures."""
 
     def as_of(self, year: int) -> DateValue:
         """The date edition `year`'s data stands at: years up to it are actuals, later ones forecasts."""
@@ -269,6 +272,11 @@ def load_manifest(project: Path) -> Manifest:
         problems.append(Problem("bad_value", "[lint] allow must be a list of strings", Location(MANIFEST)))
         allow = []
     as_of = _check_as_of(report.get("as_of", DEFAULT_AS_OF), problems)
+    charts = report.get("charts", "native")
+    if charts not in CHART_ENGINES:
+        problems.append(Problem("bad_value", f"[report] charts must be one of {', '.join(CHART_ENGINES)}, got "
+                                f"{charts!r}", Location(MANIFEST)))
+        charts = "native"
     checks = parse_settings(raw.get("checks"), raw.get("rules"), problems)
     if problems:
         raise ProblemsFound(problems)
@@ -282,4 +290,5 @@ def load_manifest(project: Path) -> Manifest:
         watermark=str(report.get("watermark", "")),
         as_of_pattern=as_of,
         checks=checks,
+        charts=charts,
     )

@@ -91,6 +91,10 @@ class ListBlock:
     sources: tuple[Provenance, ...] = ()
 
 
+CHART_ENGINES = ("native", "image")
+"""How a chart is written: a Word chart part that editors can restyle and whose data they can edit, or a picture."""
+
+
 @dataclass(frozen=True)
 class ChartSeries:
     """One plotted series: a name, one value per category, and how to draw it."""
@@ -116,7 +120,7 @@ class ChartSpec:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart with its caption and source note; `image` is the rendered PNG."""
+    """A chart with its caption and source note; `image` is the rendered PNG of an `image` chart."""
 
     title: str
     source: str
@@ -126,6 +130,8 @@ class Figure:
     pos: Pos = field(default_factory=Pos)
     sources: tuple[tuple[str, str, Provenance], ...] = ()
     """(series, category, provenance) of every plotted value."""
+    engine: str = ""
+    """`native` (a Word chart part) or `image` (a picture); empty until the project's default is applied."""
 
 
 @dataclass(frozen=True)

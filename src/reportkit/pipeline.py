@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .config import Manifest, load_manifest
 from .context import Data, build_data, collect_data
-from .data import DateValue, load_edition
+from .data import DateValue, load_edition, read_edition
 from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
 from .markup import read_markup
 from .model import (Block, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta, Paragraph, Provenance,
@@ -77,9 +77,14 @@ def inspect_data(manifest: Manifest, year: int, use_cache: bool = False) -> tupl
 
     cache = manifest.root / "build" / ".cache" / "data" if use_cache else None
     try:
-        data, problems = collect_data(load_edition(manifest.root, year, cache))
+        raws, problems = read_edition(manifest.root, year, cache)
     except ReportkitError as exc:
         return None, Findings(exc.problems)
+    data, more = collect_data(raws)
+    # -- a malformed cell was read as empty: the context's "no value" for it would say it twice --
+    reported = {(p.location.file, p.location.sheet, p.location.cell) for p in problems}
+    problems += [p for p in more if (p.location.file, p.location.sheet, p.location.cell) not in reported]
+    malformed = bool(problems)
     previous = None
     if (manifest.root / "datasets" / str(year - 1)).is_dir():
         try:
@@ -88,7 +93,8 @@ def inspect_data(manifest: Manifest, year: int, use_cache: bool = False) -> tupl
             previous = None  # -- a broken old edition is its own business; nothing to compare with --
     findings = validate(data, manifest.checks, manifest.as_of(year), previous, year - 1)
     findings.problems[:0] = problems
-    return data, findings
+    # -- templates cannot be tried on data with holes; the trust checks above still ran on the rest --
+    return (None if malformed else data), findings
 
 
 def load_checked(manifest: Manifest, year: int, use_cache: bool = False) -> Data:
@@ -176,14 +182,20 @@ def attach_sources(blocks: list[Block], printed: list[Provenance]) -> list[Block
 
 
 def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = None,
-                 jobs: int | None = None) -> tuple[list[Block], int]:
-    """Stage 5: return `blocks` with every figure's PNG drawn, and how many had to be drawn."""
+                 jobs: int | None = None, engine: str = "native") -> tuple[list[Block], int]:
+    """Stage 5: give every figure its engine (`engine` where the template chose none) and draw the
+    pictures of the `image` ones; return the blocks and how many pictures had to be drawn.  Native
+    charts are written by the DOCX writer as chart parts: nothing to draw, matplotlib never loads."""
+    blocks = [dataclasses.replace(b, engine=b.engine or engine) if isinstance(b, Figure) else b for b in blocks]
+    pictures = [b for b in blocks if isinstance(b, Figure) and b.engine == "image"]
+    if not pictures:
+        return blocks, 0
     from .charts.batch import draw_all
 
-    figures = [b for b in blocks if isinstance(b, Figure)]
-    images, drawn = draw_all([f.chart for f in figures], width_in, cache_dir, jobs)
+    images, drawn = draw_all([f.chart for f in pictures], width_in, cache_dir, jobs)
     it = iter(images)
-    return [dataclasses.replace(b, image=next(it)) if isinstance(b, Figure) else b for b in blocks], drawn
+    return [dataclasses.replace(b, image=next(it)) if isinstance(b, Figure) and b.engine == "image" else b
+            for b in blocks], drawn
 
 
 def build_document(manifest: Manifest, data: Data, year: int, client: str = "",
@@ -320,7 +332,7 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
     t0 = time.perf_counter()
     width = text_width_inches(reference)
     cache_dir = project / "build" / ".cache" / "charts" if use_cache else None
-    document.blocks, drawn = draw_figures(document.blocks, width, cache_dir, jobs)
+    document.blocks, drawn = draw_figures(document.blocks, width, cache_dir, jobs, manifest.charts)
     timings.add("charts", time.perf_counter() - t0)
     return Prepared(manifest, year, document, reference, timings, drawn)
 

@@ -11,10 +11,7 @@ from pathlib import Path
 
 from ..errors import ChartError
 
-# -- ten hues far apart, dark enough for white labels, in the order they are used --
-PALETTE = ("#1F4E79", "#C55A11", "#548235", "#BF9000", "#7030A0", "#2E9AA6", "#C00000", "#7F7F7F",
-           "#8FAADC", "#A9D18E")
-LINE_COLOR = "#C00000"
+from ..house import LINE_COLOR, PALETTE
 FORECAST_ALPHA = 0.55
 FORECAST_HATCH = "////"
 DPI = 200

@@ -21,8 +21,9 @@ def is_count_unit(unit: str) -> bool:
 class Num(float):
     """A float with provenance: the `unit`, the cells it was computed from, and how.
 
-    Arithmetic on a Num gives a plain float: provenance is only promised for values that the
-    context layer computed (a cell, a YoY, a CAGR ...).
+    Arithmetic keeps the provenance: a ratio a template computes (``a / b``) names the cells of
+    both, so it is traced in the sidecar and marked （示例） when either is illustrative.  A sum or
+    difference keeps a unit both sides share; a product or quotient has no unit.
     """
 
     unit: str
@@ -46,6 +47,45 @@ class Num(float):
 
     def __reduce__(self):  # keep provenance through pickling (process pools)
         return (Num, (float(self), self.unit, self.refs, self.expr))
+
+    def _combine(self, other: object, value: float, op: str, keeps_unit: bool, reverse: bool = False) -> "Num":
+        refs = self.refs + tuple(r for r in getattr(other, "refs", ()) if r not in self.refs)
+        mine = self.expr or (self.refs[-1].cell if self.refs else repr(float(self)))
+        theirs = getattr(other, "expr", "") or repr(other)
+        expr = f"({theirs} {op} {mine})" if reverse else f"({mine} {op} {theirs})"
+        other_unit = getattr(other, "unit", "")
+        unit = self.unit if keeps_unit and (not isinstance(other, Num) or other_unit == self.unit) else ""
+        return Num(value, unit, refs, expr)
+
+    def __add__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(self) + float(other), "+", True)  # type: ignore[arg-type]
+
+    def __radd__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(other) + float(self), "+", True, True)  # type: ignore[arg-type]
+
+    def __sub__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(self) - float(other), "-", True)  # type: ignore[arg-type]
+
+    def __rsub__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(other) - float(self), "-", True, True)  # type: ignore[arg-type]
+
+    def __mul__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(self) * float(other), "×", False)  # type: ignore[arg-type]
+
+    def __rmul__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(other) * float(self), "×", False, True)  # type: ignore[arg-type]
+
+    def __truediv__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(self) / float(other), "/", False)  # type: ignore[arg-type]
+
+    def __rtruediv__(self, other: object) -> "Num":  # type: ignore[override]
+        return self._combine(other, float(other) / float(self), "/", False, True)  # type: ignore[arg-type]
+
+    def __neg__(self) -> "Num":
+        return Num(-float(self), self.unit, self.refs, f"-{self.expr}")
+
+    def __abs__(self) -> "Num":
+        return Num(abs(float(self)), self.unit, self.refs, f"abs({self.expr})")
 
 
 def cell_range(refs: tuple[CellRef, ...]) -> str:

@@ -1,6 +1,6 @@
 """Data stage: Excel workbooks -> validated raw tables that remember their cells."""
 
-from .excel import load_edition, load_workbook_tables
+from .excel import load_edition, load_workbook_tables, read_edition
 from .tables import CellRef, Column, DataException, DateValue, RawRow, RawTable
 
-__all__ = ["CellRef", "Column", "DataException", "DateValue", "RawRow", "RawTable", "load_edition", "load_workbook_tables"]
+__all__ = ["CellRef", "Column", "DataException", "DateValue", "RawRow", "RawTable", "load_edition", "load_workbook_tables", "read_edition"]

@@ -462,6 +462,15 @@ def load_edition(project: Path, year: int, cache_dir: Path | None = None) -> lis
     With `cache_dir`, a workbook whose bytes did not change since the last read is not parsed again.
     Raises :class:`ProblemsFound` listing every problem in every workbook.
     """
+    tables, problems = read_edition(project, year, cache_dir)
+    if problems:
+        raise ProblemsFound(problems)
+    return tables
+
+
+def read_edition(project: Path, year: int, cache_dir: Path | None = None) -> tuple[list[RawTable], list[Problem]]:
+    """Return the tables of `datasets/<year>/` as far as they could be read (a malformed cell is left
+    empty), and every problem found; raises DataError only when there is no edition to read."""
     folder = project / "datasets" / str(year)
     if not folder.is_dir():
         available = sorted(p.name for p in (project / "datasets").glob("*") if p.is_dir() and p.name.isdigit())
@@ -479,13 +488,14 @@ def load_edition(project: Path, year: int, cache_dir: Path | None = None) -> lis
         tables.extend(found)
         problems.extend(errors)
     seen: dict[str, RawTable] = {}
+    unique = []
     for t in tables:
         if t.id and t.id in seen:
             other = seen[t.id]
             ref = t.meta_refs.get("ID")
             problems.append(Problem("duplicate", f"ID {t.id} is also used by {other.file} [{other.sheet}]",
                                     Location(t.file, t.sheet, ref.cell if ref else None)))
+            continue
         seen.setdefault(t.id, t)
-    if problems:
-        raise ProblemsFound(problems)
-    return tables
+        unique.append(t)
+    return unique, problems

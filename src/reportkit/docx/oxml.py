@@ -7,10 +7,10 @@ takes and returns python-docx objects or lxml elements and does one thing.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsdecls, qn
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -178,6 +178,40 @@ def add_picture(run: Any, stream: Any, width: int, shape_id: int) -> None:
     r_id, image = part.get_or_add_image(stream)
     cx, cy = image.scaled_dimensions(width, None)
     run._r.add_drawing(CT_Inline.new_pic_inline(shape_id, r_id, image.filename, cx, cy))
+
+
+_CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+
+
+def add_chart(run: Any, chart_xml: Callable[[str], bytes], workbook: bytes, width: int, height: int, number: int,
+              shape_id: int) -> None:
+    """Add a native chart `width` x `height` EMU to `run`: ``word/charts/chart<number>.xml``, related to
+    its embedded workbook (what "Edit Data" opens), drawn inline like a picture.
+
+    `chart_xml(rel_id)` returns the chart part, whose ``c:externalData`` names the workbook's
+    relationship.
+    """
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    document_part = run.part
+    package = document_part.package
+    book = Part(PackURI(f"/word/embeddings/Microsoft_Excel_Worksheet{number}.xlsx"), CT.SML_SHEET, workbook, package)
+    chart = Part(PackURI(f"/word/charts/chart{number}.xml"), CT.DML_CHART, b"", package)
+    chart._blob = chart_xml(chart.relate_to(book, RT.PACKAGE))
+    r_id = document_part.relate_to(chart, RT.CHART)
+    inline = parse_xml(
+        f'<wp:inline distT="0" distB="0" distL="0" distR="0" {nsdecls("wp", "a", "r")}>'
+        f'<wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="{shape_id}" name="图表 {number}"/><wp:cNvGraphicFramePr/>'
+        f'<a:graphic><a:graphicData uri="{_CHART_URI}">'
+        f'<c:chart xmlns:c="{_CHART_URI}" r:id="{r_id}"/></a:graphicData></a:graphic></wp:inline>')
+    drawing = OxmlElement("w:drawing")
+    drawing.append(inline)
+    run._r.append(drawing)
 
 
 def add_text(paragraph: Any, text: str) -> None:

@@ -1,10 +1,26 @@
-"""Make the saved package deterministic: fixed zip timestamps and order, stable metadata."""
+"""Package-level care: no parts Word would repair, fixed zip timestamps and order, stable metadata."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
 import zipfile
+from typing import Any
+
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def drop_styles_with_effects(doc: Any) -> None:
+    """Remove the Word 2010 copy of styles.xml (stylesWithEffects.xml) from a python-docx document.
+
+    Only styles.xml is ever edited (by the reference builder, or by python-docx in a user's
+    reference), so the copy drifts from it, and Word repairs a file whose two style parts disagree.
+    Word rebuilds the copy itself when it needs one.  Without its relationship the part is not
+    saved, and its content-type override goes with it.
+    """
+    rels = doc.part.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype == STYLES_WITH_EFFECTS]:
+        rels.pop(rid)
 
 
 def normalize_package(data: bytes, when: _dt.datetime) -> bytes:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
-BODY_FONT = ("Times New Roman", "宋体")
-HEADING_FONT = ("Arial", "黑体")
+from ..house import BODY_FONT, HEADING_FONT
+from .package import drop_styles_with_effects, normalize_package
 
 
 def packaged_reference() -> Path:
@@ -134,6 +135,7 @@ def build_reference(out: Path) -> None:
     for rel in list(pkg.rels.values()):
         if rel.reltype.endswith("/thumbnail"):
             pkg.rels.pop(rel.rId)
+    drop_styles_with_effects(doc)
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
     sec.top_margin = sec.bottom_margin = Cm(2.3)
@@ -245,7 +247,10 @@ def build_reference(out: Path) -> None:
             body.remove(child)
     doc.core_properties.title = "reportkit reference"
     doc.core_properties.author = "reportkit"
-    doc.save(str(out))
+    buf = io.BytesIO()
+    doc.save(buf)
+    # -- stamped with the template's own date, so regenerating an unchanged builder changes no byte --
+    out.write_bytes(normalize_package(buf.getvalue(), doc.core_properties.created))
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

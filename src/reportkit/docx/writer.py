@@ -6,6 +6,7 @@ reference; this module only names roles (see :mod:`.styles`).
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 from pathlib import Path
 from typing import Any, Callable
@@ -34,8 +35,8 @@ from ..model import (
     Table,
     TableOfContents,
 )
-from . import oxml
-from .package import normalize_package
+from . import chart, oxml
+from .package import drop_styles_with_effects, normalize_package
 from .styles import check_styles
 
 _SECT_AFTER_PGNUM = [qn(f"w:{t}") for t in ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
@@ -58,6 +59,7 @@ class DocxWriter:
         except Exception as exc:  # python-docx raises several types for a bad package
             raise StyleError(f"cannot open the reference document: {exc}", Location(str(reference)),
                              code="bad_reference") from None
+        drop_styles_with_effects(self.doc)
         self.styles = check_styles(self.doc, str(reference))
         # -- python-docx resolves a style object by scanning every style; ids are set directly --
         self.style_ids = {role: st.style_id for role, st in self.styles.items()}
@@ -71,6 +73,8 @@ class DocxWriter:
         self.heading_index = 0
         self.revision_id = 0
         self.picture_id = 0
+        self.chart_number = 0
+        self.created = _dt.datetime(2000, 1, 1)
         self.revision_date = "2000-01-01T00:00:00Z"
         self.handlers: dict[type, Callable[[Any], None]] = {
             Cover: self.cover,
@@ -185,11 +189,19 @@ class DocxWriter:
             self.runs(p, item)
 
     def figure(self, block: Figure) -> None:
-        if block.image is None:
-            raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
         p = self.para("figure")
         self.picture_id += 1
-        oxml.add_picture(p.add_run(), io.BytesIO(block.image), Emu(self.text_width), self.picture_id)
+        if block.engine == "image" and block.image is None:
+            raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
+        if block.image is not None:
+            oxml.add_picture(p.add_run(), io.BytesIO(block.image), Emu(self.text_width), self.picture_id)
+        else:
+            self.chart_number += 1
+            spec = chart.drawn_spec(block.chart)
+            extra = chart.extra_series(spec)
+            oxml.add_chart(p.add_run(), lambda rel_id: chart.chart_xml(spec, rel_id),
+                           chart.workbook_bytes(spec, extra, self.created), self.text_width,
+                           int(self.text_width * chart.aspect(spec)), self.chart_number, self.picture_id)
         self.caption(block.number, block.title).paragraph_format.keep_with_next = True
         self.para("source", source_text(block.source))
 
@@ -257,6 +269,7 @@ class DocxWriter:
 
     def write(self, document: Document) -> bytes:
         self.revision_date = document.meta.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.created = document.meta.created
         for block in document.blocks:
             handler = self.handlers.get(type(block))
             if handler is None:

@@ -182,7 +182,7 @@ def template_functions(data: Data, registry: Registry) -> dict[str, Callable[...
     return {"chart": chart, "table": table, "table_rows": table_rows, "page_break": page_break}
 
 
-_CHART_ARGS = ("rows", "start", "end", "year", "label", "value", "line", "source", "unit")
+_CHART_ARGS = ("rows", "start", "end", "year", "label", "value", "line", "source", "unit", "engine")
 _TABLE_ARGS = ("rows", "start", "end", "columns", "growth", "transpose", "source", "digits")
 
 

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from ..context.tables import Num, RecordTable, SeriesTable
 from ..data.tables import DateValue
 from ..errors import TemplateError
-from ..model import ChartSeries, ChartSpec, Figure, Provenance, Table, TableCell
+from ..model import CHART_ENGINES, ChartSeries, ChartSpec, Figure, Provenance, Table, TableCell
 from . import filters
 
 _NUMERIC = re.compile(r"^[-+]?[\d,]+(\.\d+)?\s*(%|E|亿元|万元|亿|万|个|家|件|倍)?$")
@@ -73,10 +73,12 @@ def _year_label(table: SeriesTable, y: int) -> str:
 def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows: Any = None,
                 start: Any = None, end: Any = None, year: Any = None, label: str | None = None,
                 value: str | None = None, line: str | None = None, source: str | None = None,
-                unit: str | None = None) -> Figure:
+                unit: str | None = None, engine: str | None = None) -> Figure:
     """Return a :class:`Figure` (not yet drawn) for `table`; raises TemplateError on bad arguments."""
     if kind not in CHART_KINDS:
         raise _fail(f"unknown chart kind {kind!r}; use one of {', '.join(CHART_KINDS)}", "unknown_kind")
+    if engine not in (None, *CHART_ENGINES):
+        raise _fail(f"unknown chart engine {engine!r}; use one of {', '.join(CHART_ENGINES)}")
     if not isinstance(title, str) or not title.strip():
         raise _fail("chart needs a title")
     if isinstance(table, RecordTable):
@@ -90,7 +92,8 @@ def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows
         sources = _sources(_year_label(table, y), labels, nums)
     else:
         spec, sources = _series_chart(table, kind, rows, start, end, line, unit)
-    return Figure(title=title.strip(), source=source_note(table, source), chart=spec, sources=sources)
+    return Figure(title=title.strip(), source=source_note(table, source), chart=spec, sources=sources,
+                  engine=engine or "")
 
 
 Sources = tuple[tuple[str, str, Provenance], ...]
@@ -271,4 +274,4 @@ def build_composed_table(title: str, header: Sequence[Any], rows: Sequence[Seque
 
 
 
-__all__ = ["CHART_KINDS", "Num", "build_chart", "build_composed_table", "build_table", "source_note"]
+__all__ = ["CHART_ENGINES", "CHART_KINDS", "Num", "build_chart", "build_composed_table", "build_table", "source_note"]

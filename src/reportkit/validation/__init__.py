@@ -70,7 +70,11 @@ def validate(data: Data, settings: CheckSettings, as_of: DateValue, previous: Da
                 + asof_problems(data, as_of) + illustrative_problems(data))
     if previous is not None and previous_year is not None:
         problems += stale_problems(data, previous, previous_year)
-    return apply_exceptions(problems, data)
+    # -- two checks may see the same fault in the same cell (a note that calls an actual year both
+    # forecast and estimated): say it once --
+    seen: set[tuple[str, Location]] = set()
+    unique = [p for p in problems if (p.code, p.location) not in seen and not seen.add((p.code, p.location))]
+    return apply_exceptions(unique, data)
 
 
 __all__ = ["CheckSettings", "Findings", "validate"]

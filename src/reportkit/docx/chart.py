@@ -1,0 +1,630 @@
+"""Charts as Word charts: a DrawingML chart part (``word/charts/chartN.xml``) with its data in an
+embedded workbook, so Word's and WPS's "Edit Data" open the real numbers and the chart restyles
+like any chart drawn in Word.
+
+One builder per chart kind, looked up in a table, all reading the same :class:`ChartSpec` as the
+picture engine.  The XML follows the element order of the ECMA-376 chart schema; the cached values
+(``c:numCache``/``c:strCache``) let Word, WPS and LibreOffice draw the chart without opening the
+workbook.  Forecast points (E years) get a diagonal pattern and a legend entry that says so.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+from typing import Callable
+
+from lxml import etree
+
+from ..errors import ChartError
+from ..house import AXIS_COLOR, GRID_COLOR, HEADING_FONT, LINE_COLOR, PALETTE, TEXT_COLOR
+from ..model import ChartSeries, ChartSpec
+
+C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NSMAP = {"c": C_NS, "a": A_NS, "r": R_NS}
+FORECAST_LEGEND = "预测值（E）"
+TOTAL_NAME = "合计"
+SHEET = "Sheet1"
+# -- axis ids: any unique unsigned numbers (negative ones, python-pptx's default, fail validation) --
+PRIMARY = (50010001, 50010002)
+SECONDARY = (50010003, 50010004)
+FONT_SIZE = 900  # -- hundredths of a point --
+LABEL_SIZE = 800
+
+
+def _c(parent: etree._Element | None, tag: str, val: object = None, **attrs: str) -> etree._Element:
+    name = f"{{{C_NS}}}{tag}"
+    el = etree.Element(name, nsmap=NSMAP) if parent is None else etree.SubElement(parent, name)
+    if val is not None:
+        el.set("val", str(val))
+    for k, v in attrs.items():
+        el.set(k, v)
+    return el
+
+
+def _a(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{A_NS}}}{tag}")
+    for k, v in attrs.items():
+        el.set(k, v)
+    return el
+
+
+def _hex(color: str) -> str:
+    return color.lstrip("#").upper()
+
+
+def _solid(parent: etree._Element, color: str) -> None:
+    _a(_a(parent, "solidFill"), "srgbClr", val=_hex(color))
+
+
+def _line(parent: etree._Element, color: str | None, width_emu: int = 9525, dash: str | None = None) -> None:
+    ln = _a(parent, "ln", w=str(width_emu))
+    if color is None:
+        _a(ln, "noFill")
+        return
+    _solid(ln, color)
+    if dash:
+        _a(ln, "prstDash", val=dash)
+
+
+def _sp_pr(parent: etree._Element, fill: str | None = None, line: str | None = None, pattern: bool = False,
+           line_width: int = 9525, dash: str | None = None, no_line: bool = False) -> etree._Element:
+    sp = _c(parent, "spPr")
+    if pattern and fill:
+        # -- forecast points: the series colour in diagonal stripes, readable in print and in grey --
+        patt = _a(sp, "pattFill", prst="wdUpDiag")
+        _a(_a(patt, "fgClr"), "srgbClr", val=_hex(fill))
+        _a(_a(patt, "bgClr"), "srgbClr", val="FFFFFF")
+    elif fill:
+        _solid(sp, fill)
+    elif fill is None and line is not None:
+        _a(sp, "noFill")
+    if no_line:
+        _line(sp, None)
+    elif line is not None:
+        _line(sp, line, line_width, dash)
+    return sp
+
+
+def _tx_pr(parent: etree._Element, size: int = FONT_SIZE, color: str = TEXT_COLOR, rot: int | None = None,
+           bold: bool = False) -> None:
+    """Text properties with the house CJK font in the East Asian slot, so Chinese never falls back."""
+    tx = _c(parent, "txPr")
+    body = _a(tx, "bodyPr")
+    if rot is not None:
+        body.set("rot", str(rot))
+        body.set("vert", "horz")
+    _a(tx, "lstStyle")
+    p = _a(tx, "p")
+    ppr = _a(p, "pPr")
+    rpr = _a(ppr, "defRPr", sz=str(size), b="1" if bold else "0")
+    _solid(rpr, color)
+    _a(rpr, "latin", typeface=HEADING_FONT[0])
+    _a(rpr, "ea", typeface=HEADING_FONT[1])
+    _a(p, "endParaRPr", lang="zh-CN")
+
+
+def _rich(parent: etree._Element, text: str, size: int = LABEL_SIZE) -> None:
+    tx = _c(parent, "tx")
+    rich = _c(tx, "rich")
+    _a(rich, "bodyPr", rot="0", vert="horz")
+    _a(rich, "lstStyle")
+    p = _a(rich, "p")
+    rpr = _a(_a(p, "pPr"), "defRPr", sz=str(size), b="0")
+    _solid(rpr, TEXT_COLOR)
+    _a(rpr, "latin", typeface=HEADING_FONT[0])
+    _a(rpr, "ea", typeface=HEADING_FONT[1])
+    r = _a(p, "r")
+    rpr2 = _a(r, "rPr", lang="zh-CN", sz=str(size), b="0")
+    _solid(rpr2, TEXT_COLOR)
+    _a(rpr2, "latin", typeface=HEADING_FONT[0])
+    _a(rpr2, "ea", typeface=HEADING_FONT[1])
+    t = _a(r, "t")
+    t.text = text
+
+
+def _col(i: int) -> str:
+    """Spreadsheet column letters of 0-based column `i` (0 -> A)."""
+    out = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def number_format(values: list[float | None], percent: bool = False) -> str:
+    """The fewest decimals (at most two) that print every value as the data has it."""
+    decimals = 0
+    for v in values:
+        if v is None:
+            continue
+        for d in (0, 1, 2):
+            if abs(round(v, d) - v) < 1e-9:
+                decimals = max(decimals, d)
+                break
+        else:
+            decimals = 2
+    base = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return base + '"%"' if percent else base
+
+
+class _Book:
+    """Where each series lives in the embedded workbook: categories in column A, series from B."""
+
+    def __init__(self, spec: ChartSpec, extra: list[ChartSeries]):
+        self.categories = list(spec.categories)
+        self.series = list(spec.series) + extra
+        self.n = len(self.categories)
+
+    def name_ref(self, si: int) -> str:
+        return f"{SHEET}!${_col(si + 1)}$1"
+
+    def cat_ref(self) -> str:
+        return f"{SHEET}!$A$2:$A${self.n + 1}"
+
+    def val_ref(self, si: int) -> str:
+        c = _col(si + 1)
+        return f"{SHEET}!${c}$2:${c}${self.n + 1}"
+
+
+def workbook_bytes(spec: ChartSpec, extra: list[ChartSeries], created: _dt.datetime) -> bytes:
+    """The embedded workbook: what "Edit Data" opens.  Deterministic for the same chart and date."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": created, "author": "", "title": ""})
+    ws = wb.add_worksheet(SHEET)
+    for si, s in enumerate(list(spec.series) + extra):
+        ws.write_string(0, si + 1, s.name)
+        for ci, v in enumerate(s.values):
+            if v is not None:
+                ws.write_number(ci + 1, si + 1, float(v))
+    for ci, cat in enumerate(spec.categories):
+        ws.write_string(ci + 1, 0, cat)
+    ws.set_column(0, 0, max(8, max((len(c) for c in spec.categories), default=4) * 2))
+    wb.close()
+    return buf.getvalue()
+
+
+def _tx(ser: etree._Element, book: _Book, si: int) -> None:
+    tx = _c(ser, "tx")
+    ref = _c(tx, "strRef")
+    _c(ref, "f").text = book.name_ref(si)
+    cache = _c(ref, "strCache")
+    _c(cache, "ptCount", 1)
+    _c(_c(cache, "pt", idx="0"), "v").text = book.series[si].name
+
+
+def _cat(ser: etree._Element, book: _Book) -> None:
+    cat = _c(ser, "cat")
+    ref = _c(cat, "strRef")
+    _c(ref, "f").text = book.cat_ref()
+    cache = _c(ref, "strCache")
+    _c(cache, "ptCount", book.n)
+    for i, name in enumerate(book.categories):
+        _c(_c(cache, "pt", idx=str(i)), "v").text = name
+
+
+def _val(ser: etree._Element, book: _Book, si: int, fmt: str) -> None:
+    val = _c(ser, "val")
+    ref = _c(val, "numRef")
+    _c(ref, "f").text = book.val_ref(si)
+    cache = _c(ref, "numCache")
+    _c(cache, "formatCode").text = fmt
+    _c(cache, "ptCount", book.n)
+    for i, v in enumerate(book.series[si].values):
+        if v is not None:
+            _c(_c(cache, "pt", idx=str(i)), "v").text = repr(float(v))
+
+
+def _labels(parent: etree._Element, fmt: str, pos: str | None, color: str = TEXT_COLOR, show: bool = True,
+            percent: bool = False) -> None:
+    d = _c(parent, "dLbls")
+    if not show:
+        _c(d, "delete", 1)
+        return
+    _c(d, "numFmt", formatCode=fmt, sourceLinked="0")
+    _c(d, "spPr").append(etree.Element(f"{{{A_NS}}}noFill"))
+    _tx_pr(d, LABEL_SIZE, color)
+    if pos:
+        _c(d, "dLblPos", pos)
+    _c(d, "showLegendKey", 0)
+    _c(d, "showVal", 0 if percent else 1)
+    _c(d, "showCatName", 0)
+    _c(d, "showSerName", 0)
+    _c(d, "showPercent", 1 if percent else 0)
+    _c(d, "showBubbleSize", 0)
+
+
+def axis_format(values: list[float | None], percent: bool = False) -> str:
+    """Tick labels: whole numbers unless the values are small."""
+    top = max((abs(v) for v in values if v is not None), default=0.0)
+    base = "#,##0" if top >= 10 else "#,##0.0"
+    return base + '"%"' if percent else base
+
+
+def _axes(plot: etree._Element, ids: tuple[int, int], spec: ChartSpec, unit: str, fmt: str, *, bar_dir: str = "col",
+          secondary: bool = False, hidden: bool = False, bounds: tuple[float, float] | None = None) -> None:
+    cat_pos, val_pos = ("l", "b") if bar_dir == "bar" else ("b", "l")
+    if secondary:
+        cat_pos, val_pos = "t", "r"
+    cat = _c(plot, "catAx")
+    _c(cat, "axId", ids[0])
+    _c(_c(cat, "scaling"), "orientation", "maxMin" if bar_dir == "bar" and not secondary else "minMax")
+    _c(cat, "delete", 1 if secondary else 0)
+    _c(cat, "axPos", cat_pos)
+    _c(cat, "numFmt", formatCode="General", sourceLinked="1")
+    _c(cat, "majorTickMark", "none")
+    _c(cat, "minorTickMark", "none")
+    _c(cat, "tickLblPos", "nextTo")
+    _sp_pr(cat, line=AXIS_COLOR)
+    _tx_pr(cat)
+    _c(cat, "crossAx", ids[1])
+    _c(cat, "crosses", "autoZero")
+    _c(cat, "auto", 1)
+    _c(cat, "lblAlgn", "ctr")
+    _c(cat, "lblOffset", 100)
+    _c(cat, "noMultiLvlLbl", 1)
+    val = _c(plot, "valAx")
+    _c(val, "axId", ids[1])
+    scaling = _c(val, "scaling")
+    _c(scaling, "orientation", "minMax")
+    if bounds is not None:
+        _c(scaling, "max", _nice(bounds[1]))
+        _c(scaling, "min", _nice(bounds[0]))
+    _c(val, "delete", 1 if hidden else 0)
+    _c(val, "axPos", val_pos)
+    if not secondary:
+        grid = _c(val, "majorGridlines")
+        _sp_pr(grid, line=GRID_COLOR)
+    _c(val, "numFmt", formatCode=fmt, sourceLinked="0")
+    _c(val, "majorTickMark", "none")
+    _c(val, "minorTickMark", "none")
+    _c(val, "tickLblPos", "nextTo")
+    _sp_pr(val, no_line=True)
+    _tx_pr(val)
+    _c(val, "crossAx", ids[0])
+    _c(val, "crosses", "max" if secondary else "autoZero")
+    _c(val, "crossBetween", "between")
+
+
+def _nice(v: float) -> str:
+    """An axis bound rounded to two significant figures, so the ticks fall on round numbers."""
+    if v == 0:
+        return "0"
+    from math import floor, log10
+
+    step = 10 ** (floor(log10(abs(v))) - 1)
+    return repr(float(round(v / step) * step))
+
+
+def _forecast_points(ser: etree._Element, spec: ChartSpec, color: str, values: tuple[float | None, ...]) -> None:
+    for i, fc in enumerate(spec.forecast):
+        if fc and i < len(values) and values[i] is not None:
+            dpt = _c(ser, "dPt")
+            _c(dpt, "idx", i)
+            _c(dpt, "invertIfNegative", 0)
+            _c(dpt, "bubble3D", 0)
+            _sp_pr(dpt, fill=color, pattern=True, line=color, line_width=6350)
+
+
+def _has_forecast(spec: ChartSpec) -> bool:
+    return any(spec.forecast)
+
+
+def _bar_series(chart: etree._Element, spec: ChartSpec, book: _Book, indices: list[int], colors: list[str],
+                fmt: str, labels: bool, label_pos: str | None, label_color: str = TEXT_COLOR) -> None:
+    for si, color in zip(indices, colors):
+        s = book.series[si]
+        ser = _c(chart, "ser")
+        _c(ser, "idx", si)
+        _c(ser, "order", si)
+        _tx(ser, book, si)
+        legend_only = s.name == FORECAST_LEGEND
+        _sp_pr(ser, fill=color, pattern=legend_only, line=color if legend_only else None, line_width=6350)
+        _c(ser, "invertIfNegative", 0)
+        if not legend_only:
+            _forecast_points(ser, spec, color, s.values)
+        _labels(ser, fmt, label_pos, label_color, show=labels and not legend_only)
+        _cat(ser, book)
+        _val(ser, book, si, fmt)
+
+
+def _line_series(chart: etree._Element, spec: ChartSpec, book: _Book, si: int, color: str, fmt: str,
+                 labels: bool, label_pos: str = "t", hidden_line: bool = False, dashed_forecast: bool = True) -> None:
+    s = book.series[si]
+    ser = _c(chart, "ser")
+    _c(ser, "idx", si)
+    _c(ser, "order", si)
+    _tx(ser, book, si)
+    legend_only = s.name == FORECAST_LEGEND
+    _sp_pr(ser, line=None if hidden_line else color, line_width=22225, no_line=hidden_line,
+           dash="dash" if legend_only else None)
+    marker = _c(ser, "marker")
+    if hidden_line or legend_only:
+        _c(marker, "symbol", "none")
+    else:
+        _c(marker, "symbol", "circle")
+        _c(marker, "size", 5)
+        _sp_pr(marker, fill=color, line=color)
+    if dashed_forecast and not hidden_line and not legend_only:
+        # -- the segment into a forecast point is dashed: the line says where estimates begin --
+        for i, fc in enumerate(spec.forecast):
+            if fc and i < len(s.values) and s.values[i] is not None:
+                dpt = _c(ser, "dPt")
+                _c(dpt, "idx", i)
+                m = _c(dpt, "marker")
+                _c(m, "symbol", "circle")
+                _c(m, "size", 5)
+                _sp_pr(m, fill="#FFFFFF", line=color)
+                _c(dpt, "bubble3D", 0)
+                _sp_pr(dpt, line=color, line_width=22225, dash="dash")
+    _labels(ser, fmt, label_pos, color if not hidden_line else TEXT_COLOR, show=labels and not legend_only)
+    _cat(ser, book)
+    _val(ser, book, si, fmt)
+    _c(ser, "smooth", 0)
+
+
+def _legend(chart_el: etree._Element, hide: list[int], pos: str = "b") -> None:
+    legend = _c(chart_el, "legend")
+    _c(legend, "legendPos", pos)
+    for idx in hide:
+        entry = _c(legend, "legendEntry")
+        _c(entry, "idx", idx)
+        _c(entry, "delete", 1)
+    _c(legend, "overlay", 0)
+    _tx_pr(legend)
+
+
+def _palette(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _values_fmt(spec: ChartSpec, series: list[ChartSeries], unit: str) -> str:
+    return number_format([v for s in series for v in s.values], percent=unit == "%")
+
+
+def _axis_fmt(spec: ChartSpec) -> str:
+    return axis_format([v for s in spec.series for v in s.values], spec.unit == "%")
+
+
+Builder = Callable[[etree._Element, ChartSpec, _Book], list[int]]
+
+
+def _build_bar(plot: etree._Element, spec: ChartSpec, book: _Book, *, bar_dir: str = "col") -> list[int]:
+    real = list(range(len(spec.series)))
+    fmt = _values_fmt(spec, list(spec.series), spec.unit)
+    chart = _c(plot, "barChart")
+    _c(chart, "barDir", bar_dir)
+    _c(chart, "grouping", "clustered")
+    _c(chart, "varyColors", 0)
+    n = len(real)
+    _bar_series(chart, spec, book, real, [_palette(i) for i in real], fmt, n <= 2 or len(spec.categories) <= 6,
+                "outEnd")
+    _c(chart, "gapWidth", 60 if n > 1 else 80)
+    _c(chart, "overlap", -5 if n > 1 else 0)
+    _c(chart, "axId", PRIMARY[0])
+    _c(chart, "axId", PRIMARY[1])
+    hide: list[int] = [] if n > 1 or _has_forecast(spec) else [0]
+    if _has_forecast(spec):
+        # -- a legend-only series with the forecast pattern, in its own group so bars stay centred --
+        key = len(book.series) - 1
+        group = _c(plot, "barChart")
+        _c(group, "barDir", bar_dir)
+        _c(group, "grouping", "clustered")
+        _c(group, "varyColors", 0)
+        _bar_series(group, spec, book, [key], [_palette(0)], fmt, False, None)
+        _c(group, "gapWidth", 80)
+        _c(group, "axId", SECONDARY[0])
+        _c(group, "axId", SECONDARY[1])
+        _axes(plot, PRIMARY, spec, spec.unit, _axis_fmt(spec), bar_dir=bar_dir)
+        _axes(plot, SECONDARY, spec, "", fmt, bar_dir=bar_dir, secondary=True, hidden=True)
+        return hide
+    _axes(plot, PRIMARY, spec, spec.unit, _axis_fmt(spec), bar_dir=bar_dir)
+    return hide
+
+
+def _build_barh(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[int]:
+    return _build_bar(plot, spec, book, bar_dir="bar")
+
+
+def _build_stacked(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[int]:
+    real = list(range(len(spec.series)))
+    fmt = _values_fmt(spec, list(spec.series), spec.unit)
+    chart = _c(plot, "barChart")
+    _c(chart, "barDir", "col")
+    _c(chart, "grouping", "stacked")
+    _c(chart, "varyColors", 0)
+    keys = [i for i, s in enumerate(book.series) if s.name == FORECAST_LEGEND]
+    _bar_series(chart, spec, book, real + keys, [_palette(i) for i in real] + [_palette(0)] * len(keys), fmt,
+                len(real) <= 4, "ctr", "#FFFFFF")
+    _c(chart, "gapWidth", 60)
+    _c(chart, "overlap", 100)
+    _c(chart, "axId", PRIMARY[0])
+    _c(chart, "axId", PRIMARY[1])
+    # -- the totals ride on an invisible line whose labels sit above each stack --
+    total = next(i for i, s in enumerate(book.series) if s.name == TOTAL_NAME)
+    line = _c(plot, "lineChart")
+    _c(line, "grouping", "standard")
+    _c(line, "varyColors", 0)
+    _line_series(line, spec, book, total, TEXT_COLOR, fmt, True, "t", hidden_line=True)
+    _c(line, "marker", 1)
+    _c(line, "axId", PRIMARY[0])
+    _c(line, "axId", PRIMARY[1])
+    _axes(plot, PRIMARY, spec, spec.unit, axis_format(list(book.series[total].values), spec.unit == "%"))
+    return [total]
+
+
+def _build_line(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[int]:
+    real = list(range(len(spec.series)))
+    fmt = _values_fmt(spec, list(spec.series), spec.unit)
+    chart = _c(plot, "lineChart")
+    _c(chart, "grouping", "standard")
+    _c(chart, "varyColors", 0)
+    for si in real:
+        _line_series(chart, spec, book, si, _palette(si), fmt, len(real) <= 3)
+    for si, s in enumerate(book.series):
+        if s.name == FORECAST_LEGEND:
+            _line_series(chart, spec, book, si, _palette(0), fmt, False)
+    _c(chart, "marker", 1)
+    _c(chart, "axId", PRIMARY[0])
+    _c(chart, "axId", PRIMARY[1])
+    _axes(plot, PRIMARY, spec, spec.unit, _axis_fmt(spec))
+    return [] if len(real) > 1 or _has_forecast(spec) else [0]
+
+
+def _build_bar_line(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[int]:
+    bars, rate = spec.series[0], spec.series[1]
+    fmt = _values_fmt(spec, [bars], spec.unit)
+    fmt2 = '0.0"%"' if spec.unit2 == "%" else number_format(list(rate.values))
+    chart = _c(plot, "barChart")
+    _c(chart, "barDir", "col")
+    _c(chart, "grouping", "clustered")
+    _c(chart, "varyColors", 0)
+    keys = [i for i, s in enumerate(book.series) if s.name == FORECAST_LEGEND]
+    _bar_series(chart, spec, book, [0] + keys, [_palette(0)] * (1 + len(keys)), fmt, True, "outEnd")
+    _c(chart, "gapWidth", 70)
+    _c(chart, "overlap", 100)
+    _c(chart, "axId", PRIMARY[0])
+    _c(chart, "axId", PRIMARY[1])
+    line = _c(plot, "lineChart")
+    _c(line, "grouping", "standard")
+    _c(line, "varyColors", 0)
+    _line_series(line, spec, book, 1, LINE_COLOR, fmt2, True, "t", dashed_forecast=False)
+    _c(line, "marker", 1)
+    _c(line, "axId", SECONDARY[0])
+    _c(line, "axId", SECONDARY[1])
+    # -- bars fill the lower half, the rate line the top third, so their labels never meet --
+    top = max((v for v in bars.values if v is not None), default=1.0)
+    _axes(plot, PRIMARY, spec, spec.unit, axis_format(list(bars.values)), bounds=(0.0, top * 2.0))
+    rates = [v for v in rate.values if v is not None]
+    lo, hi = (min(rates), max(rates)) if rates else (0.0, 1.0)
+    span = max(hi - lo, abs(hi) * 0.25, 1.0)
+    # -- the rate reads off its own right-hand axis --
+    # -- its scale starts well below the data to lift the line; below-zero ticks are left blank
+    # (the number format's empty negative section) unless the rates themselves go negative --
+    fmt_axis = axis_format(rates, spec.unit2 == "%")
+    if lo >= 0:
+        fmt_axis = f"{fmt_axis};;{fmt_axis}"
+    _axes(plot, SECONDARY, spec, spec.unit2, fmt_axis, secondary=True, bounds=(lo - span * 2.1, hi + span * 0.3))
+    return []
+
+
+def _build_pie(plot: etree._Element, spec: ChartSpec, book: _Book, *, hole: int | None = None) -> list[int]:
+    chart = _c(plot, "doughnutChart" if hole else "pieChart")
+    _c(chart, "varyColors", 1)
+    ser = _c(chart, "ser")
+    _c(ser, "idx", 0)
+    _c(ser, "order", 0)
+    _tx(ser, book, 0)
+    for i in range(book.n):
+        dpt = _c(ser, "dPt")
+        _c(dpt, "idx", i)
+        _c(dpt, "bubble3D", 0)
+        _sp_pr(dpt, fill=_palette(i), line="#FFFFFF")
+    _labels(ser, '0.0%', "ctr" if hole is None else None, "#FFFFFF", percent=True)
+    _cat(ser, book)
+    _val(ser, book, 0, number_format(list(spec.series[0].values)))
+    _c(chart, "firstSliceAng", 0)
+    if hole:
+        _c(chart, "holeSize", hole)
+    return []
+
+
+BUILDERS: dict[str, Builder] = {
+    "bar": _build_bar,
+    "barh": _build_barh,
+    "line": _build_line,
+    "bar_line": _build_bar_line,
+    "stacked_bar": _build_stacked,
+    "pie": _build_pie,
+    "donut": lambda plot, spec, book: _build_pie(plot, spec, book, hole=55),
+}
+KINDS = tuple(BUILDERS)
+
+
+def extra_series(spec: ChartSpec) -> list[ChartSeries]:
+    """Series the chart adds to the data: the stack totals, and the forecast legend key."""
+    extra = []
+    # -- the legend key first: legend entries are numbered in the order the groups list their series --
+    if _has_forecast(spec) and spec.kind not in ("pie", "donut"):
+        extra.append(ChartSeries(FORECAST_LEGEND, tuple(None for _ in spec.categories)))
+    if spec.kind == "stacked_bar":
+        totals = tuple(None if all(v is None for v in col) else round(sum(v or 0.0 for v in col), 10)
+                       for col in zip(*(s.values for s in spec.series)))
+        extra.append(ChartSeries(TOTAL_NAME, totals))
+    return extra
+
+
+def drawn_spec(spec: ChartSpec) -> ChartSpec:
+    """`spec` in the order the chart shows it, which is also the order of the embedded workbook: a
+    ranking (barh) reads largest first."""
+    if spec.kind not in BUILDERS:
+        raise ChartError(f"chart kind {spec.kind!r} has no native form; choose engine=\"image\" for it",
+                         code="unknown_kind")
+    # -- ten decimals are more than any report figure has; the workbook and the chart's cache then
+    # hold the same digits (full float precision prints differently in each) --
+    spec = ChartSpec(spec.kind, spec.categories, tuple(
+        ChartSeries(s.name, tuple(None if v is None else round(float(v), 10) for v in s.values), s.axis, s.as_line)
+        for s in spec.series), spec.forecast, spec.unit, spec.unit2, spec.title)
+    if spec.kind != "barh":
+        return spec
+    order = sorted(range(len(spec.categories)), key=lambda i: -(spec.series[0].values[i] or 0.0))
+    return ChartSpec(spec.kind, tuple(spec.categories[i] for i in order),
+                     (ChartSeries(spec.series[0].name, tuple(spec.series[0].values[i] for i in order)),),
+                     (), spec.unit, spec.unit2, spec.title)
+
+
+def aspect(spec: ChartSpec) -> float:
+    """Height over width: room for the plot, the axis labels and the legend below it."""
+    if spec.kind in ("pie", "donut"):
+        return 0.42
+    if spec.kind == "barh":
+        return min(0.75, max(0.36, 0.05 * len(spec.categories) + 0.12))
+    return 0.5
+
+
+def chart_xml(spec: ChartSpec, rel_id: str) -> bytes:
+    """Return the chart part for `spec` (as returned by :func:`drawn_spec`); `rel_id` names the
+    embedded workbook's relationship."""
+    book = _Book(spec, extra_series(spec))
+    space = _c(None, "chartSpace")
+    _c(space, "date1904", 0)
+    _c(space, "lang", "zh-CN")
+    _c(space, "roundedCorners", 0)
+    chart = _c(space, "chart")
+    if spec.unit and spec.kind not in ("pie", "donut"):
+        # -- "单位：亿元" at the top left, as Chinese research reports label a chart's unit --
+        title = _c(chart, "title")
+        _rich(title, f"单位：{spec.unit}")
+        manual = _c(_c(title, "layout"), "manualLayout")
+        _c(manual, "xMode", "edge")
+        _c(manual, "yMode", "edge")
+        _c(manual, "x", "0.01")
+        _c(manual, "y", "0.01")
+        _c(title, "overlay", 0)
+    _c(chart, "autoTitleDeleted", 0 if spec.unit and spec.kind not in ("pie", "donut") else 1)
+    plot = _c(chart, "plotArea")
+    _c(plot, "layout")
+    hide = BUILDERS[spec.kind](plot, spec, book)
+    sp_plot = _c(plot, "spPr")
+    _a(sp_plot, "noFill")
+    _line(sp_plot, None)
+    _legend(chart, hide, "r" if spec.kind in ("pie", "donut") else "b")
+    _c(chart, "plotVisOnly", 1)
+    _c(chart, "dispBlanksAs", "gap")
+    sp = _c(space, "spPr")
+    _a(sp, "noFill")
+    _line(sp, None)
+    _tx_pr(space)
+    ext = _c(space, "externalData")
+    ext.set(f"{{{R_NS}}}id", rel_id)
+    _c(ext, "autoUpdate", 0)
+    return etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+__all__ = ["KINDS", "aspect", "chart_xml", "drawn_spec", "extra_series", "number_format", "workbook_bytes"]
