@@ -13,6 +13,7 @@ HOMES = {
     "matplotlib": "charts/render.py",
     "markdown_it": ("markup.py", "cjk_emphasis.py"),
     "click": "cli.py",
+    "xlsxwriter": "docx/chart.py",
 }
 # -- a layer may import only the layers listed (plus errors/model) --
 LAYERS = {

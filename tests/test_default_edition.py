@@ -73,6 +73,7 @@ def test_title_cover_and_header(document) -> None:
     assert texts.count(TITLE) == 1
     assert document.sections[0].header.paragraphs[0].text == TITLE
     assert document.core_properties.title == TITLE
+    assert "数据截至2024年12月31日" in texts[: texts.index("目录")], "the cover says when the data stands"
 
 
 def test_enough_charts_and_tables_over_all_chapters(document) -> None:
@@ -162,6 +163,16 @@ def test_years_follow_the_edition(document) -> None:
 
 def test_validator_finds_no_problems(report: Path) -> None:
     assert docx_findings(report) == []
+
+
+def test_the_summary_and_the_source_notes_state_the_as_of_dates(document) -> None:
+    paras = document.paragraphs
+    start = next(i for i, p in enumerate(paras) if p.text == "摘要" and p.style.name.startswith("Heading"))
+    end = next(i for i, p in enumerate(paras) if p.text.startswith("第一章") and p.style.name.startswith("Heading"))
+    assert "数据截至2024年12月31日" in "".join(p.text for p in paras[start:end])
+    notes = [p.text for p in document.paragraphs if p.text.startswith("数据来源：")]
+    market = [n for n in notes if "中商产业研究院" in n and "截至2023年12月31日" in n]
+    assert market, "a sheet whose figures stand earlier says so in its source note"
 
 
 def test_the_forecast_method_is_stated(document) -> None:

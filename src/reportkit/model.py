@@ -206,6 +206,8 @@ class Cover:
     publisher: str
     date_text: str
     client: str = ""
+    as_of_text: str = ""
+    """The line under the date that says when the data stands (数据截至…)."""
 
 
 Block = Union[Heading, Paragraph, ListBlock, Figure, Table, PageBreak, TableOfContents, ListOfFigures,

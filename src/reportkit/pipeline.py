@@ -215,7 +215,9 @@ def build_document(manifest: Manifest, data: Data, year: int, client: str = "",
     created = edition_date(year)
     meta = Meta(title=title, subject=manifest.subject or title, author=manifest.publisher,
                 keywords=manifest.keywords, created=created, header_text=title)
-    cover = Cover(title=title, publisher=manifest.publisher, date_text=f"{year}年")
+    as_of = edition.as_of
+    cover = Cover(title=title, publisher=manifest.publisher, date_text=f"{year}年",
+                  as_of_text=f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日" if as_of else "")
     document = Document(meta, [cover, toc, lof, SectionBreak(), *body])
     return for_client(document, client, watermark)
 

@@ -127,6 +127,8 @@ class DocxWriter:
             self.para("cover_meta")
         self.para("cover_meta", block.publisher)
         self.para("cover_meta", block.date_text)
+        if block.as_of_text:
+            self.para("cover_meta", block.as_of_text)
         self.para("cover_meta").add_run().add_break(WD_BREAK.PAGE)
 
     def _field_list(self, role: str, instruction: str, entries: Any, anchor: Any) -> None:

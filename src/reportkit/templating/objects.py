@@ -37,13 +37,14 @@ def provenance(value: Any, printed: str) -> Provenance | None:
 def source_note(table: SeriesTable | RecordTable, override: str | None = None) -> str:
     """Return the text after 数据来源： for an object made from `table`."""
     text = override if override else table.source
+    notes = []
     as_of = table.raw.as_of
     if as_of is not None and "截至" not in text:
         # -- a sheet whose figures stand before the edition's date says so wherever it is shown --
-        text = f"{text}（数据截至{filters.date(as_of)}）"
+        notes.append(f"数据截至{filters.date(as_of)}")
     if table.illustrative and "示例" not in text:
-        text = f"{text}（含示例数据）"
-    return text
+        notes.append("含示例数据")
+    return f"{text}（{'；'.join(notes)}）" if notes else text
 
 
 def _years(table: SeriesTable, start: Any, end: Any) -> list[int]:
