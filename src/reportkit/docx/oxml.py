@@ -197,11 +197,21 @@ def add_chart(run: Any, chart_xml: Callable[[str], bytes], workbook: bytes, widt
     from docx.opc.part import Part
     from docx.oxml import parse_xml
 
+    class ChartPart(Part):
+        """A chart part whose XML is made once its workbook relationship has an id (`blob` is the
+        documented override point of python-docx parts)."""
+
+        xml = b""
+
+        @property
+        def blob(self) -> bytes:
+            return self.xml
+
     document_part = run.part
     package = document_part.package
     book = Part(PackURI(f"/word/embeddings/Microsoft_Excel_Worksheet{number}.xlsx"), CT.SML_SHEET, workbook, package)
-    chart = Part(PackURI(f"/word/charts/chart{number}.xml"), CT.DML_CHART, b"", package)
-    chart._blob = chart_xml(chart.relate_to(book, RT.PACKAGE))
+    chart = ChartPart(PackURI(f"/word/charts/chart{number}.xml"), CT.DML_CHART, None, package)
+    chart.xml = chart_xml(chart.relate_to(book, RT.PACKAGE))
     r_id = document_part.relate_to(chart, RT.CHART)
     inline = parse_xml(
         f'<wp:inline distT="0" distB="0" distL="0" distR="0" {nsdecls("wp", "a", "r")}>'
