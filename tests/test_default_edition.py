@@ -104,10 +104,9 @@ def test_captions_are_numbered_in_order_and_each_has_a_source(document) -> None:
     assert numbers == list(range(1, len(numbers) + 1))
     assert len(captions) == len(document.inline_shapes) + len(document.tables)
     for i, text in captions:
-        el = paras[i]._p.getnext()
-        if el.tag.endswith("}tbl"):
-            el = el.getnext()
-        note = el.xpath("string(.)")
+        exhibit = paras[i]._p.getnext()  # -- the caption stands above its table or chart --
+        assert exhibit.tag.endswith("}tbl") or exhibit.xpath(".//w:drawing"), text
+        note = exhibit.getnext().xpath("string(.)")
         assert note.startswith("数据来源：") and len(note) > len("数据来源："), text
 
 

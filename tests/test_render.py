@@ -64,10 +64,9 @@ def test_every_figure_and_table_has_caption_and_source(rendered) -> None:
     for cap in captions:
         i = [j for j, p in enumerate(d.paragraphs) if p.style.name == "Caption" and p.text == cap][0]
         p = d.paragraphs[i]._p
-        nxt = p.getnext()
-        if nxt.tag.endswith("}tbl"):
-            nxt = nxt.getnext()
-        assert nxt.xpath("string(.)").startswith("数据来源："), cap
+        exhibit = p.getnext()  # -- the caption stands above its table or chart --
+        assert exhibit.tag.endswith("}tbl") or exhibit.xpath(".//w:drawing"), cap
+        assert exhibit.getnext().xpath("string(.)").startswith("数据来源："), cap
     assert "数据来源：本报告整理（含示例数据）" in texts
 
 

@@ -99,12 +99,13 @@ def test_captions_are_seq_fields(written: Path) -> None:
         "图表1：规模图\t2", "图表2：市场规模（单位：亿元）\t3"]
 
 
-def test_figure_caption_below_and_table_caption_above(written: Path) -> None:
+def test_captions_above_and_source_notes_below_every_exhibit(written: Path) -> None:
     d = docx.Document(str(written))
     texts = [p.text for p in d.paragraphs]
     cap1 = texts.index("图表1：规模图")
-    assert d.paragraphs[cap1 - 1].style.name == "Figure" and d.paragraphs[cap1 - 1]._p.xpath(".//pic:pic")
-    assert texts[cap1 + 1] == "数据来源：中商产业研究院"
+    assert d.paragraphs[cap1 + 1].style.name == "Figure" and d.paragraphs[cap1 + 1]._p.xpath(".//pic:pic")
+    assert d.paragraphs[cap1].paragraph_format.keep_with_next and d.paragraphs[cap1 + 1].paragraph_format.keep_with_next
+    assert texts[cap1 + 2] == "数据来源：中商产业研究院"
     cap2 = texts.index("图表2：市场规模（单位：亿元）")
     after_caption = d.paragraphs[cap2]._p.getnext()
     assert after_caption.tag.endswith("}tbl")

@@ -191,7 +191,10 @@ class DocxWriter:
             self.runs(p, item)
 
     def figure(self, block: Figure) -> None:
+        # -- Chinese research reports put 图表N above the exhibit and 数据来源 below it, for charts as for tables --
+        self.caption(block.number, block.title).paragraph_format.keep_with_next = True
         p = self.para("figure")
+        p.paragraph_format.keep_with_next = True
         self.picture_id += 1
         if block.engine == "image" and block.image is None:
             raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
@@ -204,7 +207,6 @@ class DocxWriter:
             oxml.add_chart(p.add_run(), lambda rel_id: chart.chart_xml(spec, rel_id),
                            chart.workbook_bytes(spec, extra, self.created), self.text_width,
                            int(self.text_width * chart.aspect(spec)), self.chart_number, self.picture_id)
-        self.caption(block.number, block.title).paragraph_format.keep_with_next = True
         self.para("source", source_text(block.source))
 
     def table(self, block: Table) -> None:
