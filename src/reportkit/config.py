@@ -22,8 +22,8 @@ REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "cli
 TOP_KEYS = ("report", "front", "chapters", "lint", "checks", "rules")
 DEFAULT_AS_OF = "{prev}-12-31"
 LINT_KEYS = ("allow",)
-PART_KEYS = ("title", "template")
-CHAPTER_KEYS = ("title", "sections")
+PART_KEYS = ("title", "template", "since", "until")
+CHAPTER_KEYS = ("title", "sections", "since", "until")
 TITLE_FIELDS = ("start", "end", "year")
 
 
@@ -33,12 +33,24 @@ class Part:
 
     title: str
     template: str
+    since: int | None = None
+    """The first edition that has it (`since = 2025`); None: every edition from the first."""
+    until: int | None = None
+    """The last edition that has it; None: every later edition."""
+
+    def in_edition(self, year: int) -> bool:
+        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
 
 
 @dataclass(frozen=True)
 class Chapter:
     title: str
     sections: tuple[Part, ...]
+    since: int | None = None
+    until: int | None = None
+
+    def in_edition(self, year: int) -> bool:
+        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
 
 
 @dataclass(frozen=True)
@@ -83,8 +95,18 @@ class Manifest:
         return (self.root / pattern.format(year=year, title=self.title(year), client=client)).resolve()
 
     def parts(self) -> list[Part]:
-        """Every template-backed part in document order."""
+        """Every template-backed part of every edition, in document order."""
         return list(self.front) + [s for c in self.chapters for s in c.sections]
+
+    def outline(self, year: int) -> tuple[tuple[Part, ...], tuple[Chapter, ...]]:
+        """The front matter and chapters of edition `year`: parts and chapters outside their
+        `since`/`until` editions left out, so numbering and the contents follow."""
+        chapters = []
+        for c in self.chapters:
+            sections = tuple(s for s in c.sections if s.in_edition(year))
+            if c.in_edition(year) and sections:
+                chapters.append(Chapter(c.title, sections, c.since, c.until))
+        return tuple(f for f in self.front if f.in_edition(year)), tuple(chapters)
 
 
 def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, problems: list[Problem]) -> None:
@@ -180,6 +202,22 @@ def _inside(root: Path, rel: str, what: str, problems: list[Problem]) -> Path | 
     return path
 
 
+def _editions(raw: dict[str, Any], where: str, problems: list[Problem]) -> tuple[int | None, int | None]:
+    """`since`/`until` of an outline entry: edition years, since not after until."""
+    out: list[int | None] = []
+    for key in ("since", "until"):
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1900 <= value <= 2999):
+            problems.append(Problem("bad_value", f"{where} {key} must be an edition year such as 2025, got {value!r}",
+                                    Location(MANIFEST)))
+            value = None
+        out.append(value)
+    since, until = out
+    if since is not None and until is not None and since > until:
+        problems.append(Problem("bad_value", f"{where} has since = {since} after until = {until}", Location(MANIFEST)))
+    return since, until
+
+
 def _part(raw: Any, where: str, root: Path, problems: list[Problem]) -> Part | None:
     if not isinstance(raw, dict):
         problems.append(Problem("bad_value", f"{where} must be a table with title and template", Location(MANIFEST)))
@@ -196,7 +234,7 @@ def _part(raw: Any, where: str, root: Path, problems: list[Problem]) -> Part | N
     if path is not None and not path.is_file():
         problems.append(Problem("missing", f"template templates/{template} of {title!r} does not exist",
                                 Location(MANIFEST)))
-    return Part(title.strip(), template)
+    return Part(title.strip(), template, *_editions(raw, f"{where} ({title.strip()})", problems))
 
 
 def load_manifest(project: Path) -> Manifest:
@@ -262,7 +300,7 @@ def load_manifest(project: Path) -> Manifest:
                     if (p := _part(s, f"{where} section {j + 1}", project, problems))]
         if not sections:
             problems.append(Problem("missing", f"chapter {ch['title']!r} has no sections", Location(MANIFEST)))
-        chapters.append(Chapter(ch["title"].strip(), tuple(sections)))
+        chapters.append(Chapter(ch["title"].strip(), tuple(sections), *_editions(ch, where, problems)))
     clients = report.get("clients", [])
     lint = raw.get("lint", {})
     lint = lint if isinstance(lint, dict) else {}

@@ -130,10 +130,11 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
             problems.extend(_dated_after(found, edition.as_of, f"templates/{template}"))
         return found
 
-    for fp in manifest.front:
+    front, chapters = manifest.outline(edition.year)
+    for fp in front:
         blocks.append(Heading(1, fp.title))
         blocks.extend(part(fp.template))
-    for ci, chapter in enumerate(manifest.chapters, start=1):
+    for ci, chapter in enumerate(chapters, start=1):
         blocks.append(Heading(1, chapter.title, chapter_number(ci)))
         for si, section in enumerate(chapter.sections, start=1):
             blocks.append(Heading(2, section.title, section_number(si)))

@@ -240,7 +240,11 @@ def template_problems(env: jinja2.Environment, source: str, shown: str, known: s
         return [Problem("syntax", f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno))]
     problems = []
     public = sorted(known - set(DEFAULT_NAMESPACE))
-    for name in sorted(names - known - set(env.globals)):
+    # -- a name the template sets itself, even only inside {% if %}, is the template's own: Jinja's
+    # analysis lists it because it may be unset, and the render says so, with its line, if it is --
+    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    assigned |= {m.name for m in ast.find_all(nodes.Macro)}
+    for name in sorted(names - known - set(env.globals) - assigned):
         line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
         close = difflib.get_close_matches(name, public, n=1, cutoff=0.7)
         hint = f"did you mean {close[0]!r}?" if close else "templates can use " + ", ".join(public)
