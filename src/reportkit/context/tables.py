@@ -351,6 +351,11 @@ class RecordTable(_TableBase):
             return self._bases[name]
         raise LookupProblem(f"table {self.id} has no column {name!r}{_hint(name, self.columns)}", self.location())
 
+    def short_name(self, name: str) -> str:
+        """The column's name without its unit: `营收` for `营收（亿元）`."""
+        full = self.resolve(name)
+        return next((b for b, f in self._bases.items() if f == full), full)
+
     def unit_of(self, name: str) -> str:
         return self._units.get(self.resolve(name), "")
 

@@ -182,8 +182,8 @@ def template_functions(data: Data, registry: Registry) -> dict[str, Callable[...
     return {"chart": chart, "table": table, "table_rows": table_rows, "page_break": page_break}
 
 
-_CHART_ARGS = ("rows", "start", "end", "year", "label", "value", "line", "source", "unit", "engine")
-_TABLE_ARGS = ("rows", "start", "end", "columns", "growth", "transpose", "source", "digits")
+_CHART_ARGS = ("rows", "start", "end", "year", "label", "value", "line", "source", "unit", "engine", "derive")
+_TABLE_ARGS = ("rows", "start", "end", "columns", "growth", "transpose", "source", "digits", "derive")
 
 
 def _known(kwargs: dict[str, Any], allowed: tuple[str, ...], fn: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ..context.tables import Num, RecordTable, SeriesTable
 from ..data.tables import DateValue
 from ..errors import TemplateError
 from ..model import CHART_ENGINES, ChartSeries, ChartSpec, Figure, Provenance, Table, TableCell
-from . import filters
+from . import derived, filters
 
 _NUMERIC = re.compile(r"^[-+]?[\d,]+(\.\d+)?\s*(%|E|亿元|万元|亿|万|个|家|件|倍)?$")
 CHART_KINDS = ("bar", "line", "bar_line", "stacked_bar", "pie", "donut", "barh")
@@ -74,7 +74,7 @@ def _year_label(table: SeriesTable, y: int) -> str:
 def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows: Any = None,
                 start: Any = None, end: Any = None, year: Any = None, label: str | None = None,
                 value: str | None = None, line: str | None = None, source: str | None = None,
-                unit: str | None = None, engine: str | None = None) -> Figure:
+                unit: str | None = None, engine: str | None = None, derive: str | None = None) -> Figure:
     """Return a :class:`Figure` (not yet drawn) for `table`; raises TemplateError on bad arguments."""
     if kind not in CHART_KINDS:
         raise _fail(f"unknown chart kind {kind!r}; use one of {', '.join(CHART_KINDS)}", "unknown_kind")
@@ -82,8 +82,12 @@ def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows
         raise _fail(f"unknown chart engine {engine!r}; use one of {', '.join(CHART_ENGINES)}")
     if not isinstance(title, str) or not title.strip():
         raise _fail("chart needs a title")
+    if derive is not None and isinstance(table, RecordTable):
+        raise _fail(f"a derived series needs a series table (years as columns); {table.id} is a record table")
     if isinstance(table, RecordTable):
         spec, sources = _record_chart(table, kind, label, value, unit)
+    elif derive is not None:
+        spec, sources = _derived_chart(table, kind, derive, rows, start, end)
     elif kind in CATEGORY_KINDS:
         labels = _rows(table, rows)
         y = table.last_actual_year if year is None else int(year)
@@ -143,6 +147,22 @@ def _series_chart(table: SeriesTable, kind: str, rows: Any, start: Any, end: Any
     return spec, _sources(bars, cats, bar_values) + _sources(second.name, cats, line_values, fmt)
 
 
+def _derived_chart(table: SeriesTable, kind: str, derive: str, rows: Any, start: Any,
+                   end: Any) -> tuple[ChartSpec, Sources]:
+    """A chart of a derived series (each row's share of the total, or its growth), in %."""
+    if kind in ("bar_line", "pie", "donut", "barh"):
+        raise _fail(f"chart kind {kind} cannot plot a derived series; use bar, line or stacked_bar")
+    years = _years(table, start, end)
+    labels = _rows(table, rows)
+    cats = tuple(_year_label(table, y) for y in years)
+    series = derived.chart_values(derive, table, labels, years)
+    plotted = tuple(ChartSeries(lb, tuple(None if v is None else float(v) * 100 for v in vals))
+                    for lb, vals in series.items())
+    spec = ChartSpec(kind, cats, plotted, tuple(table.is_forecast(y) for y in years), "%")
+    fmt = lambda v: filters.pct(v, 1)  # noqa: E731 -- one-line formatter for the provenance text
+    return spec, tuple(x for lb, vals in series.items() for x in _sources(lb, cats, vals, fmt))
+
+
 def _record_chart(table: RecordTable, kind: str, label: str | None, value: str | None,
                   unit: str | None) -> tuple[ChartSpec, Sources]:
     if kind in ("bar_line", "stacked_bar"):
@@ -182,38 +202,49 @@ def _cell(value: Any, digits: int) -> TableCell:
     return TableCell(str(value))
 
 
+def _derived_cell(kind: str, value: Num | None, digits: int) -> TableCell:
+    if value is None:
+        return TableCell("—", numeric=True)
+    text = derived.text_of(kind, value, digits)
+    return TableCell(text, numeric=True, source=provenance(value, text))
+
+
 def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = None, start: Any = None,
                 end: Any = None, columns: Sequence[str] | None = None, growth: bool = False,
                 transpose: bool | None = None, source: str | None = None,
-                digits: int | None = None) -> Table:
-    """Return a :class:`Table` node made from `table`; raises TemplateError on bad arguments."""
+                digits: int | None = None, derive: Any = None) -> Table:
+    """Return a :class:`Table` node made from `table`; raises TemplateError on bad arguments.
+
+    `derive` adds computed columns (see :mod:`.derived`): shares, growth, CAGR, change and rank of
+    a series table; shares, ranks and differences of a record table's numeric columns.
+    """
     if not isinstance(title, str) or not title.strip():
         raise _fail("table needs a title")
     unit_note = f"单位：{table.unit}" if table.unit else ""
     if isinstance(table, RecordTable):
         cols = [table.resolve(c) for c in (columns or table.columns)]
+        extra = derived.record_columns(table, derive)
 
         # -- records are different things (firms, policies): each number keeps its own precision --
-        header = tuple(TableCell(c) for c in cols)
+        header = tuple(TableCell(c) for c in cols) + tuple(TableCell(h, numeric=True) for h, _k, _v in extra)
         body = tuple(tuple(_cell(r[c], _decimals([r[c]]) if digits is None and isinstance(r[c], float)
                                  else (int(digits) if digits is not None else 0)) for c in cols)
-                     for r in table.records)
+                     + tuple(_derived_cell(k, v[i], _decimals([v[i]]) if v[i] is not None else 0)
+                             for _h, k, v in extra)
+                     for i, r in enumerate(table.records))
         if table.unit == "":
             unit_note = ""
         return Table(title.strip(), source_note(table, source), header, body, unit_note=unit_note)
     years = _years(table, start, end)
     labels = _rows(table, rows)
     series = [table.row(lb) for lb in labels]
+    kinds = derived.series_derivations(derive, growth)
+    yearly = [k for k in kinds if k in derived.PER_YEAR]
+    summaries = [k for k in kinds if k in derived.SUMMARY]
     # -- decimals are chosen per series, so one precise row does not pad every other --
     dec = {s.label: (_decimals([float(s.value(y)) for y in years if s.has(y)]) if digits is None else int(digits))
            for s in series}
-
-    def growth_cell(s: Any, y: int) -> TableCell:
-        if s.has(y) and s.has(y - 1) and float(s.value(y - 1)) != 0:
-            g = s.yoy(y)
-            text = filters.pct(g, 1)
-            return TableCell(text, numeric=True, source=provenance(g, text))
-        return TableCell("—", numeric=True)
+    alone = len(series) == 1
 
     if transpose is None:
         transpose = len(years) > 8
@@ -221,27 +252,35 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
         head = ["年份"]
         for s in series:
             head.append(s.label)
-            if growth:
-                head.append("同比增速" if len(series) == 1 else f"{s.label}增速")
+            head += [derived.per_year_label(k, s, alone) for k in yearly]
         body_rows = []
         for y in years:
             cells = [TableCell(_year_label(table, y))]
             for s in series:
                 cells.append(_cell(s.value(y) if s.has(y) else None, dec[s.label]))
-                if growth:
-                    cells.append(growth_cell(s, y))
+                cells += [_derived_cell(k, derived.per_year(k, s, y), 1) for k in yearly]
+            body_rows.append(tuple(cells))
+        for k in summaries:
+            cells = [TableCell(derived.summary_label(k, table, years))]
+            for s in series:
+                cells.append(_derived_cell(k, derived.summary(k, s, years), dec[s.label]))
+                cells += [TableCell("—", numeric=True) for _k in yearly]
             body_rows.append(tuple(cells))
         header = tuple(TableCell(h) for h in head)
     else:
         header = tuple([TableCell(table.raw.header_label or "指标")]
-                       + [TableCell(_year_label(table, y), numeric=True) for y in years])
+                       + [TableCell(_year_label(table, y), numeric=True) for y in years]
+                       + [TableCell(derived.summary_label(k, table, years), numeric=True) for k in summaries])
         body_rows = []
+        dash = [TableCell("—", numeric=True) for _k in summaries]
         for s in series:
             body_rows.append(tuple([TableCell(s.label)] + [_cell(s.value(y) if s.has(y) else None, dec[s.label])
-                                                          for y in years]))
-            if growth:
-                body_rows.append(tuple([TableCell("同比增速" if len(series) == 1 else f"{s.label}增速")]
-                                       + [growth_cell(s, y) for y in years]))
+                                                          for y in years]
+                                   + [_derived_cell(k, derived.summary(k, s, years), dec[s.label])
+                                      for k in summaries]))
+            for k in yearly:
+                body_rows.append(tuple([TableCell(derived.per_year_label(k, s, alone))]
+                                       + [_derived_cell(k, derived.per_year(k, s, y), 1) for y in years] + dash))
     return Table(title.strip(), source_note(table, source), header, tuple(body_rows), unit_note=unit_note)
 
 
