@@ -14,6 +14,7 @@ HOMES = {
     "markdown_it": ("markup.py", "cjk_emphasis.py"),
     "click": "cli.py",
     "xlsxwriter": "docx/chart.py",
+    "pandas": "api.py",
 }
 # -- a layer may import only the layers listed (plus errors/model) --
 LAYERS = {
