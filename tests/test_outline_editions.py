@@ -21,6 +21,21 @@ TOPIC_ROWS = [["ID", "new_topic"], ["标题", "新增专题"], ["单位", "个"]
               ["指标", 2023, 2024], ["指标", 3, 5]]
 
 
+def fill_missing(proj: Path, year: int) -> None:
+    """Fill every empty cell `check` lists with its left neighbour (a growth assumption: 20%)."""
+    from openpyxl import load_workbook
+
+    todo = json.loads(run_cli("check", "--year", str(year), "--project", str(proj), "--json").stdout)
+    for p in todo:
+        if p["code"] == "missing" and p["cell"]:
+            wb = load_workbook(proj / p["file"])
+            ws = wb[p["sheet"]]
+            cell = ws[p["cell"]]
+            left = ws.cell(cell.row, cell.column - 1).value
+            cell.value = 20 if "预测增速" in str(ws.cell(cell.row, 1).value) else left
+            wb.save(proj / p["file"])
+
+
 def headings(path: Path) -> list[str]:
     return [p.text for p in docx.Document(str(path)).paragraphs if p.style.name.startswith("Heading")]
 
@@ -42,17 +57,7 @@ def test_a_section_since_2025_leaves_2024_as_it_was(tmp_path: Path) -> None:
         p.code.startswith("hardcoded") for p in check_project(proj, 2024).problems)
 
     assert run_cli("new-edition", "--year", "2025", "--project", str(proj)).returncode == 0
-    todo = json.loads(run_cli("check", "--year", "2025", "--project", str(proj), "--json").stdout)
-    from openpyxl import load_workbook
-
-    for p in todo:
-        if p["code"] == "missing" and p["cell"]:
-            wb = load_workbook(proj / p["file"])
-            ws = wb[p["sheet"]]
-            cell = ws[p["cell"]]
-            left = ws.cell(cell.row, cell.column - 1).value
-            cell.value = 20 if "预测增速" in str(ws.cell(cell.row, 1).value) else left
-            wb.save(proj / p["file"])
+    fill_missing(proj, 2025)
     write_workbook(proj / "datasets" / "2025" / "专题.xlsx", {"专题": TOPIC_ROWS})
     out = render_ok("--year", "2025", "--project", str(proj), "--no-cache")
     outline = [h for h in headings(out) if not h.startswith("（")]
@@ -101,3 +106,13 @@ def test_outline_of_an_edition(tmp_path: Path, year: int, expected: list[str]) -
     proj = make_project(tmp_path / "p", manifest=manifest)
     _front, chapters = load_manifest(proj).outline(year)
     assert [f"{'一二'[i]}、{s.title}" for i, s in enumerate(chapters[0].sections)] == expected
+
+
+def test_a_table_gone_since_the_last_edition_is_named(tmp_path: Path) -> None:
+    proj = make_project(tmp_path / "p")
+    assert run_cli("new-edition", "--year", "2025", "--project", str(proj)).returncode == 0
+    fill_missing(proj, 2025)
+    (proj / "datasets" / "2025" / "政策.xlsx").unlink()
+    res = run_cli("check", "--year", "2025", "--project", str(proj))
+    assert ("no table with ID 'policies' in this edition; the 2024 edition had it in datasets/2024/政策.xlsx [政策]"
+            in res.stdout)

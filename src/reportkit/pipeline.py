@@ -91,6 +91,11 @@ def inspect_data(manifest: Manifest, year: int, use_cache: bool = False) -> tupl
             previous, _old_problems = collect_data(load_edition(manifest.root, year - 1, cache))
         except ReportkitError:
             previous = None  # -- a broken old edition is its own business; nothing to compare with --
+    if previous is not None:
+        # -- a table the last edition had: say which workbook and sheet held it, not just "no table" --
+        data.elsewhere.update({t.id: f"the {year - 1} edition had it in {t.file} [{t.sheet}]: was the workbook or "
+                               "sheet deleted, renamed, or given another ID?" for t in previous.tables()
+                               if t.id not in data})
     findings = validate(data, manifest.checks, manifest.as_of(year), previous, year - 1)
     findings.problems[:0] = problems
     # -- templates cannot be tried on data with holes; the trust checks above still ran on the rest --

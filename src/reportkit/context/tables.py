@@ -379,6 +379,9 @@ class Data:
 
     def __init__(self, tables: dict[str, SeriesTable | RecordTable]):
         self._tables = tables
+        self.elsewhere: dict[str, str] = {}
+        """Where a table missing here was found before (the previous edition, a sheet that is
+        ignored): named in the message when a template asks for it."""
 
     def __getattr__(self, name: str) -> SeriesTable | RecordTable:
         if name.startswith("_"):
@@ -389,6 +392,8 @@ class Data:
         try:
             return self._tables[name]
         except KeyError:
+            if name in self.elsewhere:
+                raise LookupProblem(f"no table with ID {name!r} in this edition; {self.elsewhere[name]}") from None
             raise LookupProblem(f"no table with ID {name!r}{_hint(name, sorted(self._tables))}") from None
 
     def __contains__(self, name: object) -> bool:
