@@ -625,6 +625,7 @@ def test_an_interrupted_render_cleans_up(tmp_path: Path, good_docx: bytes) -> No
                              "--jobs", "1", "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     if proc.poll() is not None:
+        proc.communicate(timeout=120)  # -- closes the pipes, which would otherwise warn in a later test --
         pytest.skip("the render finished before it could be interrupted")
     proc.send_signal(signal.SIGINT)  # -- Ctrl-C --
     _out, err = proc.communicate(timeout=120)
