@@ -75,3 +75,43 @@ def test_sidecar_is_deterministic(sidecar, tmp_path: Path) -> None:
     assert res.returncode == 0
     again = json.loads((tmp_path / "x.sources.json").read_text(encoding="utf-8"))
     assert again["numbers"] == data["numbers"]
+
+
+def test_attribution_is_exact_with_repeated_wording(tmp_path: Path) -> None:
+    """The text of one paragraph ("持续增长") contains what a later filter prints ("增长"): each
+    figure is credited to the paragraph that prints it, with its template and line."""
+    from conftest import MINI_TEMPLATES
+
+    templates = dict(MINI_TEMPLATES)
+    templates["policy.md.j2"] = ("市场持续增长，政策密集出台。\n\n"
+                                 "{% set s = data.market_size[\"市场规模\"] %}\n"
+                                 "规模同比{{ s.yoy(s.latest.year) | trend }}{{ s.yoy(s.latest.year) | pct_abs(1) }}。\n")
+    proj = make_project(tmp_path / "p", templates=templates)
+    out = render_ok("--year", "2024", "--project", str(proj), "--no-cache")
+    data = json.loads(out.with_name(out.stem + ".sources.json").read_text(encoding="utf-8"))
+    texts = [p.text for p in docx.Document(str(out)).paragraphs]
+    mine = [n for n in data["numbers"] if n["where"].get("template") == "templates/policy.md.j2"]
+    assert [n["printed"] for n in mine] == ["增长", "101.9%"]
+    for n in mine:
+        assert n["template"] == {"file": "templates/policy.md.j2", "line": 4}
+    first = texts.index("市场持续增长，政策密集出台。")
+    body = [t for t in texts if t and not t.startswith(("图表", "数据来源"))]
+    assert mine[0]["where"]["paragraph"] == mine[1]["where"]["paragraph"]
+    assert "规模同比增长101.9%。" in texts and first < texts.index("规模同比增长101.9%。")
+    assert body
+
+
+def test_a_figure_in_a_composed_table_keeps_its_cells(tmp_path: Path) -> None:
+    from conftest import MINI_TEMPLATES
+
+    templates = dict(MINI_TEMPLATES)
+    templates["policy.md.j2"] = ('{% set s = data.market_size["市场规模"] %}\n'
+                                 '{{ table_rows(title="关键指标", header=["指标", "数值"], '
+                                 'rows=[["市场规模", s.latest.value | yi]], source="中商产业研究院") }}\n')
+    proj = make_project(tmp_path / "p", templates=templates)
+    out = render_ok("--year", "2024", "--project", str(proj), "--no-cache")
+    data = json.loads(out.with_name(out.stem + ".sources.json").read_text(encoding="utf-8"))
+    cell = [n for n in data["numbers"] if n["where"]["kind"] == "table" and n["printed"] == "141.34亿元"]
+    assert cell and [c["cell"] for c in cell[0]["cells"]] == ["E7"]
+    table_text = [[c.text for c in r.cells] for t in docx.Document(str(out)).tables for r in t.rows]
+    assert ["市场规模", "141.34亿元"] in table_text, "no tag characters reach the document"

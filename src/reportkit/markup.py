@@ -13,8 +13,9 @@ from markdown_it.token import Token
 
 from .cjk_emphasis import use_cjk_emphasis
 from .errors import Location, TemplateError
-from .model import Block, Heading, ListBlock, Paragraph, Pos, Run
-from .templating.environment import PLACEHOLDER_INFO, Registry
+from .model import Block, Heading, ListBlock, Paragraph, Pos, Provenance, Run
+from .templating.environment import PLACEHOLDER_INFO, Ledger, Registry
+from .templating.tags import untag
 
 _PARSER = (
     use_cjk_emphasis(MarkdownIt("commonmark", {"html": False}))
@@ -29,8 +30,12 @@ def _join_softbreak(before: str, after: str) -> str:
     return " " if before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum() else ""
 
 
-def inline_runs(token: Token) -> tuple[Run, ...]:
-    """Return the runs of an `inline` token: text with bold/italic, soft breaks joined."""
+def inline_runs(token: Token, printed: list[int] | None = None) -> tuple[Run, ...]:
+    """Return the runs of an `inline` token: text with bold/italic, soft breaks joined.
+
+    Figures come tagged with their ledger index; the tags are removed and the indices appended to
+    `printed`, in order.
+    """
     runs: list[Run] = []
     bold = italic = False
     pending_break = False
@@ -49,7 +54,9 @@ def inline_runs(token: Token) -> tuple[Run, ...]:
         elif t == "hardbreak":
             runs.append(Run("\n", bold, italic))
         elif t in ("text", "code_inline"):
-            text = child.content
+            text, found = untag(child.content)
+            if printed is not None:
+                printed.extend(found)
             if not text:
                 continue
             if pending_break and runs:
@@ -67,9 +74,10 @@ def inline_runs(token: Token) -> tuple[Run, ...]:
 class MarkupReader:
     """Turns the rendered text of one template into blocks."""
 
-    def __init__(self, template: str, registry: Registry):
+    def __init__(self, template: str, registry: Registry, ledger: Ledger | None = None):
         self.template = template
         self.registry = registry
+        self.ledger = ledger
         self.handlers: dict[str, Callable[[list[Token], int], int]] = {
             "heading_open": self.heading,
             "paragraph_open": self.paragraph,
@@ -108,10 +116,15 @@ class MarkupReader:
         self.blocks.append(Heading(level, text, toc=False, pos=self.pos(tok)))
         return i + 3
 
+    def sources(self, indices: list[int]) -> tuple[Provenance, ...]:
+        entries = self.ledger.entries if self.ledger is not None else []
+        return tuple(entries[i] for i in indices if i < len(entries))
+
     def paragraph(self, tokens: list[Token], i: int) -> int:
-        runs = inline_runs(tokens[i + 1])
+        printed: list[int] = []
+        runs = inline_runs(tokens[i + 1], printed)
         if runs:
-            self.blocks.append(Paragraph(runs, pos=self.pos(tokens[i])))
+            self.blocks.append(Paragraph(runs, pos=self.pos(tokens[i]), sources=self.sources(printed)))
         return i + 3
 
     def listing(self, tokens: list[Token], i: int) -> int:
@@ -119,6 +132,7 @@ class MarkupReader:
         close_type = open_tok.type.replace("_open", "_close")
         depth = 0
         items: list[tuple[Run, ...]] = []
+        printed: list[int] = []
         j = i
         while j < len(tokens):
             t = tokens[j]
@@ -129,10 +143,10 @@ class MarkupReader:
                 if depth == 0:
                     break
             elif t.type == "inline":
-                items.append(inline_runs(t))
+                items.append(inline_runs(t, printed))
             j += 1
         self.blocks.append(ListBlock(tuple(items), ordered=open_tok.type.startswith("ordered"),
-                                     pos=self.pos(open_tok)))
+                                     pos=self.pos(open_tok), sources=self.sources(printed)))
         return j + 1
 
     def fence(self, tokens: list[Token], i: int) -> int:
@@ -144,6 +158,7 @@ class MarkupReader:
         return i + 1
 
 
-def read_markup(text: str, template: str, registry: Registry) -> list[Block]:
-    """Return the blocks of one template's rendered text."""
-    return MarkupReader(template, registry).read(text)
+def read_markup(text: str, template: str, registry: Registry, ledger: Ledger | None = None) -> list[Block]:
+    """Return the blocks of one template's rendered text; the figures printed in each paragraph or
+    list carry their provenance from `ledger`."""
+    return MarkupReader(template, registry, ledger).read(text)

@@ -36,6 +36,9 @@ class Provenance:
     metric: str
     cells: tuple[tuple[str, str, str], ...]
     illustrative: bool = False
+    template: str = ""
+    """The template that printed it (`templates/...`), for a number printed in the text."""
+    line: int | None = None
 
 
 @dataclass(frozen=True)

@@ -118,16 +118,15 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
     ledger = Ledger()
     cache = manifest.root / "build" / ".cache" / "jinja" if use_cache else None
     env = make_environment(manifest.root / "templates", ledger, cache)
-    registry = Registry()
+    registry = Registry(ledger)
     context: dict[str, Any] = {"edition": edition, "data": data, **template_functions(data, registry)}
     problems: list[Problem] = []
     blocks: list[Block] = []
 
     def part(template: str) -> list[Block]:
-        ledger.template = template
         try:
             text = render_template(env, template, context)
-            found = attach_sources(read_markup(text, f"templates/{template}", registry), ledger.take(template))
+            found = read_markup(text, f"templates/{template}", registry, ledger)
         except ReportkitError as exc:
             problems.extend(exc.problems)
             return []
@@ -162,29 +161,6 @@ def _dated_after(blocks: list[Block], as_of: DateValue, template: str) -> list[P
                                hint="correct the date the text quotes, or move the edition's as_of in report.toml")
                        for d in dates_claimed(text) if d > as_of)
     return out
-
-
-def attach_sources(blocks: list[Block], printed: list[Provenance]) -> list[Block]:
-    """Give each paragraph (or list) the provenance of the numbers printed in it.
-
-    The ledger is in print order, so each entry is looked up from the block (and the position
-    in it) where the previous one was found; an entry printed elsewhere (a caption) is skipped.
-    """
-    texts = [b.text if isinstance(b, Paragraph) else "".join(r.text for item in b.items for r in item)
-             if isinstance(b, ListBlock) else None for b in blocks]
-    found: dict[int, list[Provenance]] = {}
-    at_block, at_pos = 0, 0
-    for entry in printed:
-        for i in range(at_block, len(blocks)):
-            text = texts[i]
-            if text is None:
-                continue
-            hit = text.find(entry.printed, at_pos if i == at_block else 0)
-            if hit >= 0:
-                found.setdefault(i, []).append(entry)
-                at_block, at_pos = i, hit + len(entry.printed)
-                break
-    return [dataclasses.replace(b, sources=tuple(found[i])) if i in found else b for i, b in enumerate(blocks)]
 
 
 def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = None,

@@ -25,6 +25,8 @@ def _entry(where: dict[str, Any], p: Provenance) -> dict[str, Any]:
     }
     if p.illustrative:
         entry["illustrative"] = True
+    if p.template:
+        entry["template"] = {"file": p.template, "line": p.line}
     return entry
 
 

@@ -39,7 +39,8 @@ MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can dr
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 DATE_TEXT = DATE_TEXT_RE
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# -- and U+E000-E002, the pipeline's own tags around printed figures: data must not forge one --
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue002]")
 YES = {"是", "yes", "y", "true", "1", "示例"}
 NO = {"否", "no", "n", "false", "0", ""}
 

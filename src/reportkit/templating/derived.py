@@ -43,8 +43,9 @@ def per_year(kind: str, s: Series, y: int) -> Num | None:
 
 
 def per_year_label(kind: str, s: Series, alone: bool) -> str:
-    base = "同比增速" if kind == "yoy" else "占比"
-    return base if alone else f"{s.label}{base}"
+    if kind == "yoy":
+        return "同比增速" if alone else f"{s.label}增速"
+    return "占比" if alone else f"{s.label}占比"
 
 
 def summary(kind: str, s: Series, years: Sequence[int]) -> Num | None:

@@ -7,8 +7,10 @@ Jinja never emits XML.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
+import sys
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -20,9 +22,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..context.tables import Data, RecordTable, SeriesTable
 from ..errors import Location, Problem, ReportkitError, TemplateError
-from ..model import Figure, PageBreak, Provenance, Table
+from ..model import Figure, PageBreak, Provenance, Table, TableCell
 from . import filters
 from .objects import build_chart, build_composed_table, build_table, provenance
+from .tags import TAG, TAG_CHARS, tag, untag
 
 PLACEHOLDER_INFO = "reportkit-object"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
@@ -36,12 +39,31 @@ class Raw(str):
 
 
 class Registry:
-    """The objects (figures, tables, page breaks) registered while rendering one document."""
+    """The objects (figures, tables, page breaks) registered while rendering one document.
 
-    def __init__(self) -> None:
+    Figures printed into a title or a composed table's cells by a filter arrive tagged; the tags
+    are taken off here, and a composed cell keeps the figure's provenance from the `ledger`.
+    """
+
+    def __init__(self, ledger: Ledger | None = None) -> None:
         self.objects: list[Figure | Table | PageBreak] = []
+        self.ledger = ledger
+
+    def _cell(self, cell: TableCell) -> TableCell:
+        text, found = untag(cell.text)
+        if not found and text == cell.text:
+            return cell
+        entries = self.ledger.entries if self.ledger is not None else []
+        source = entries[found[0]] if len(found) == 1 and found[0] < len(entries) else cell.source
+        return dataclasses.replace(cell, text=text, source=source)
 
     def add(self, obj: Figure | Table | PageBreak) -> Raw:
+        if isinstance(obj, Figure):
+            obj = dataclasses.replace(obj, title=untag(obj.title)[0], source=untag(obj.source)[0])
+        elif isinstance(obj, Table):
+            obj = dataclasses.replace(obj, title=untag(obj.title)[0], source=untag(obj.source)[0],
+                                      header=tuple(self._cell(c) for c in obj.header),
+                                      rows=tuple(tuple(self._cell(c) for c in row) for row in obj.rows))
         self.objects.append(obj)
         return Raw(f"\n\n```{PLACEHOLDER_INFO}\n{len(self.objects) - 1}\n```\n\n")
 
@@ -70,6 +92,8 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, Raw):
         return value
     if isinstance(value, str):
+        if not TAG.search(value):
+            value = TAG_CHARS.sub("", value)  # -- data text cannot forge a figure's tag --
         return escape_markdown(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -81,17 +105,31 @@ def _finalize(value: Any) -> Any:
 
 
 class Ledger:
-    """Numbers printed by the filters while rendering, in order, with their provenance."""
+    """Every figure the filters print while rendering, with its provenance and template position.
+
+    The printed text carries its entry's index between private-use characters (see :func:`tag`), so
+    the reader of the rendered text attaches each figure to exactly the run that prints it: nothing
+    is found again by searching the text.
+    """
 
     def __init__(self) -> None:
-        self.entries: list[tuple[str, Provenance]] = []
-        self.template = ""
+        self.entries: list[Provenance] = []
 
-    def take(self, template: str) -> list[Provenance]:
-        """Return and forget the entries recorded for `template`."""
-        mine = [p for t, p in self.entries if t == template]
-        self.entries = [(t, p) for t, p in self.entries if t != template]
-        return mine
+    def add(self, entry: Provenance) -> int:
+        self.entries.append(entry)
+        return len(self.entries) - 1
+
+
+def _template_position() -> tuple[str, int | None]:
+    """The template (and its line) whose code is calling the filter: Jinja's compiled templates know
+    their template in their globals and map their code lines back to template lines."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            return f"templates/{template.name}", template.get_corresponding_lineno(frame.f_lineno)
+        frame = frame.f_back  # type: ignore[assignment]
+    return "", None
 
 
 ILLUSTRATIVE_MARK = "（示例）"
@@ -103,13 +141,15 @@ def _recording(fn: Callable[..., str], ledger: Ledger, marks: bool) -> Callable[
     def filter_(value: Any, *args: Any, **kwargs: Any) -> str:
         printed = fn(value, *args, **kwargs)
         found = provenance(value, printed)
-        if found is not None:
-            if marks and found.illustrative:
-                # -- the reader must see that a figure is illustrative wherever it is quoted, so the
-                # pipeline marks it: authors cannot forget --
-                printed += ILLUSTRATIVE_MARK
-            ledger.entries.append((ledger.template, found))
-        return printed
+        if found is None:
+            return printed
+        template, line = _template_position()
+        index = ledger.add(dataclasses.replace(found, template=template, line=line))
+        if marks and found.illustrative:
+            # -- the reader must see that a figure is illustrative wherever it is quoted, so the
+            # pipeline marks it: authors cannot forget --
+            printed += ILLUSTRATIVE_MARK
+        return tag(index, printed)
 
     filter_.__doc__ = fn.__doc__
     return filter_
