@@ -1,6 +1,6 @@
-"""PDF stage: headless LibreOffice converts the DOCX; pypdf reads back where things landed."""
+"""PDF stage: one headless LibreOffice, driven through UNO, lays out each DOCX and exports its PDF."""
 
-from .convert import find_soffice, to_pdf
-from .layout import Layout, read_layout
+from .layout import PLACEHOLDER, Layout, pdf_pages, read_layout
+from .office import INSTALL_HINT, Office, find_soffice
 
-__all__ = ["Layout", "find_soffice", "read_layout", "to_pdf"]
+__all__ = ["INSTALL_HINT", "PLACEHOLDER", "Layout", "Office", "find_soffice", "pdf_pages", "read_layout"]

@@ -1,79 +1,47 @@
-"""Where headings and captions landed in a PDF (the only module that imports pypdf)."""
+"""Printed page numbers from where LibreOffice laid the bookmarks of headings and captions out."""
 
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
-
-from pypdf import PdfReader
+from typing import Sequence
 
 from ..errors import OutputError
-from ..model import CAPTION_LABEL
 
-_SPACE = re.compile(r"\s+")
-
-
-def _norm(text: str) -> str:
-    return _SPACE.sub("", text)
+PLACEHOLDER = "0"
+"""The page that the laid-out draft shows in every TOC and 图表目录 entry, replaced in the same load."""
 
 
 @dataclass
 class Layout:
-    """Page numbers as printed (the body section starts at 1) and the PDF's page count."""
+    """Page numbers as printed (the body section starts at 1)."""
 
-    pages: int
     headings: list[int | None] = field(default_factory=list)
     captions: dict[int, int] = field(default_factory=dict)
 
 
-def _outline(reader: PdfReader) -> list[tuple[str, int]]:
-    out: list[tuple[str, int]] = []
+def read_layout(anchors: dict[str, int], headings: Sequence[str], captions: Sequence[tuple[int, str]]) -> Layout:
+    """Return the printed page of each TOC heading (by its bookmark, in order) and of each caption
+    number (`(number, bookmark)` pairs), from the physical pages in `anchors`.
 
-    def walk(items: Sequence[Any]) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                out.append((_norm(item.title), reader.get_destination_page_number(item)))
-
-    walk(reader.outline)
-    return out
-
-
-def read_layout(pdf: bytes, headings: Sequence[str], captions: Sequence[int]) -> Layout:
-    """Return the printed page of each heading (in order) and of each caption number.
-
-    Headings are found in the PDF outline (LibreOffice exports headings as bookmarks), captions
-    (图表N：) in the page text after the first heading.  Page numbers count from the page of the
-    first heading, where the body section restarts its numbering.
+    Page numbers count from the page of the first heading, where the body section restarts its
+    numbering, so the count does not depend on how long the cover and contents are.
     """
+    physical = [anchors.get(name) for name in headings]
+    start = next((p for p in physical if p is not None), 1)
+    return Layout(headings=[None if p is None else p - start + 1 for p in physical],
+                  captions={n: anchors[name] - start + 1 for n, name in captions if name in anchors})
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The number of pages of a PDF (the only use of pypdf).
+
+    Not Writer's own page count: that includes the blank pages it inserts so that a section whose
+    numbering restarts at 1 begins on a right-hand page, which the PDF export leaves out.
+    """
+    from pypdf import PdfReader
+
     try:
-        reader = PdfReader(io.BytesIO(pdf))
-        outline = _outline(reader)
+        return len(PdfReader(io.BytesIO(pdf)).pages)
     except Exception as exc:  # pypdf raises many types for a damaged file
         raise OutputError(f"cannot read the PDF that LibreOffice produced: {exc}", code="pdf_failed") from None
-    layout = Layout(pages=len(reader.pages))
-    pos = 0
-    physical: list[int | None] = []
-    for text in headings:
-        want = _norm(text)
-        found = None
-        for j in range(pos, len(outline)):
-            if outline[j][0] == want:
-                found, pos = outline[j][1], j + 1
-                break
-        physical.append(found)
-    start = next((p for p in physical if p is not None), 0)
-    layout.headings = [None if p is None else p - start + 1 for p in physical]
-    wanted = {n: f"{CAPTION_LABEL}{n}：" for n in captions}
-    for index in range(start, len(reader.pages)):
-        text = _norm(reader.pages[index].extract_text() or "")
-        for n, label in list(wanted.items()):
-            if label in text:
-                layout.captions[n] = index - start + 1
-                del wanted[n]
-        if not wanted:
-            break
-    return layout
