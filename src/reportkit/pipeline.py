@@ -26,7 +26,7 @@ from .numbering import caption_text, chapter_number, number_blocks, section_numb
 from .templating import Ledger, Registry, make_environment, render_template, template_functions
 
 if TYPE_CHECKING:
-    from .pdf.layout import Layout
+    from .pdf import Layout, Office
     from .validation import Findings
 
 
@@ -212,18 +212,24 @@ def for_client(document: Document, client: str, watermark: str = "") -> Document
     return Document(dataclasses.replace(document.meta, client=client, watermark=watermark), blocks)
 
 
-def paginate(document: Document, layout: Layout) -> Document:
-    """Return `document` with the printed page of every TOC and 图表目录 entry from a layout pass."""
+def paginate(document: Document, layout: Layout | None) -> Document:
+    """Return `document` with the printed page of every TOC and 图表目录 entry from `layout`; with
+    None, every entry shows the placeholder page of the draft that LibreOffice lays out."""
+    from .pdf import PLACEHOLDER
+
+    def page(number: int | None) -> str:
+        return PLACEHOLDER if layout is None else str(number) if number else ""
+
     blocks: list[Block] = []
     for b in document.blocks:
         if isinstance(b, TableOfContents):
-            pages = layout.headings
+            pages = layout.headings if layout else []
             b = dataclasses.replace(b, entries=tuple(
-                dataclasses.replace(e, page=str(pages[i]) if i < len(pages) and pages[i] else "")
-                for i, e in enumerate(b.entries)))
+                dataclasses.replace(e, page=page(pages[i] if i < len(pages) else None)) for i, e in enumerate(b.entries)))
         elif isinstance(b, ListOfFigures):
             b = dataclasses.replace(b, entries=tuple(
-                dataclasses.replace(e, page=str(layout.captions.get(i + 1, ""))) for i, e in enumerate(b.entries)))
+                dataclasses.replace(e, page=page(layout.captions.get(i + 1) if layout else None))
+                for i, e in enumerate(b.entries)))
         blocks.append(b)
     return Document(document.meta, blocks)
 
@@ -322,41 +328,39 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
 
 
 def deliver(prepared: Prepared, output: Path | None = None, client: str = "", watermark: str = "",
-            pdf: bool = False, progress: Progress = _quiet) -> RenderResult:
+            pdf: bool = False, progress: Progress = _quiet, office: Office | None = None) -> RenderResult:
     """Write one edition (optionally for a client): DOCX, and with `pdf` a PDF whose pages fill the TOC.
 
-    With `pdf`, a first LibreOffice pass lays the document out; the TOC and 图表目录 get the pages
-    it found, and the final PDF is made from the final DOCX.  Both files are checked, then moved
-    into place; nothing is written when any step fails.
+    With `pdf`, LibreOffice (`office`, which a batch shares; one is started when None) loads a draft
+    once: it reports where every heading and caption landed, shows those pages in the TOC and
+    图表目录 of its copy, and exports the PDF; reportkit writes its own DOCX with the same pages.
+    Both files are checked, then moved into place; nothing is written when any step fails.
     """
-    from .docx import verify_docx, write_docx
+    from .docx import verify_docx
 
     timings = Timings()
     progress(f"writing {'the DOCX' if not client else client}")
     document = for_client(prepared.document, client, watermark)
     target = output or prepared.manifest.output_for(prepared.year, client)
     t0 = time.perf_counter()
-    try:
-        blob = write_docx(document, prepared.reference)
-    except StyleError as exc:
-        raise StyleError(exc.message, Location(_shown(prepared.manifest.root, prepared.reference)),
-                         code=exc.code) from None
+    blob = _write(prepared, paginate(document, None) if pdf else document)
     timings.add("write", time.perf_counter() - t0)
     pdf_blob = None
     pages = 0
     if pdf:
-        from .pdf import read_layout, to_pdf
-
-        progress("laying out pages with LibreOffice")
+        progress(f"PDF of {client or 'the edition'} (LibreOffice)")
         t0 = time.perf_counter()
-        headings = [e.text for b in document.blocks if isinstance(b, TableOfContents) for e in b.entries]
-        numbers = [b.number for b in document.blocks if isinstance(b, (Figure, Table))]
-        layout = read_layout(to_pdf(blob), headings, numbers)
-        document = paginate(document, layout)
-        blob = write_docx(document, prepared.reference)
-        pdf_blob = to_pdf(blob)
-        pages = read_layout(pdf_blob, [], []).pages
+        if office is None:
+            from .pdf import Office
+
+            with Office() as own:
+                document, pdf_blob, pages = _lay_out(own, document, blob)
+        else:
+            document, pdf_blob, pages = _lay_out(office, document, blob)
         timings.add("pdf", time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        blob = _write(prepared, document)
+        timings.add("write", time.perf_counter() - t0)
     verify_docx(blob)
     from .provenance import sources_json
 
@@ -368,6 +372,37 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
         pdf_path = target.with_suffix(".pdf")
         write_atomic(pdf_path, pdf_blob)
     return RenderResult(target, document, timings, 0, pdf_path, pages)
+
+
+def _write(prepared: Prepared, document: Document) -> bytes:
+    from .docx import write_docx
+
+    try:
+        return write_docx(document, prepared.reference)
+    except StyleError as exc:
+        raise StyleError(exc.message, Location(_shown(prepared.manifest.root, prepared.reference)),
+                         code=exc.code) from None
+
+
+def _lay_out(office: Office, document: Document, draft: bytes) -> tuple[Document, bytes, int]:
+    """One LibreOffice load of `draft`: return `document` paginated as laid out, the PDF and its pages."""
+    from .docx.writer import caption_anchor, heading_anchor
+    from .pdf import PLACEHOLDER, pdf_pages, read_layout
+
+    headings = [heading_anchor(i) for b in document.blocks if isinstance(b, TableOfContents)
+                for i in range(len(b.entries))]
+    captions = [(b.number, caption_anchor(b.number - 1)) for b in document.blocks if isinstance(b, (Figure, Table))]
+    placed = office.lay_out(draft, headings + [name for _n, name in captions])
+    document = paginate(document, read_layout(placed, headings, captions))
+    # -- the PDF shows exactly the page texts that the DOCX gets --
+    fill = {}
+    for b in document.blocks:
+        if isinstance(b, TableOfContents):
+            fill.update((heading_anchor(i), e.page) for i, e in enumerate(b.entries))
+        elif isinstance(b, ListOfFigures):
+            fill.update((caption_anchor(i), e.page) for i, e in enumerate(b.entries))
+    pdf_blob = office.export(fill, PLACEHOLDER)
+    return document, pdf_blob, pdf_pages(pdf_blob)
 
 
 def _shown(root: Path, path: Path) -> str:
@@ -400,25 +435,32 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
     the command line can skip an identical one (see :mod:`reportkit.fingerprint`)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    if pdf:
-        from .pdf import find_soffice
-        from .pdf.convert import INSTALL_HINT
-
-        if find_soffice() is None:
-            raise OutputError(INSTALL_HINT, code="missing_tool")
     if output is not None and len(clients) > 1:
         raise OutputError("--output names one file; with several clients use the manifest's client_output pattern",
                           code="bad_argument")
     project = project.resolve()
-    prepared = prepare(project, year, use_cache, jobs, progress)
-    work = [(prepared, output, c, watermark, pdf) for c in clients]
-    workers = min(len(work), jobs or (os.cpu_count() or 1))
-    if workers > 1:
-        progress(f"writing {len(work)} editions in {workers} processes")
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_deliver_job, work))
-    else:
-        results = [deliver(*w, progress=progress) for w in work]
+    office = None
+    if pdf:
+        from .pdf import Office
+
+        # -- started now, LibreOffice boots while the data and templates are prepared; it then lays
+        #    out and exports every edition of the batch, one after the other --
+        office = Office()
+    try:
+        prepared = prepare(project, year, use_cache, jobs, progress)
+        work = [(prepared, output, c, watermark, pdf) for c in clients]
+        workers = min(len(work), jobs or (os.cpu_count() or 1))
+        if office is not None:
+            results = [deliver(*w, progress=progress, office=office) for w in work]
+        elif workers > 1:
+            progress(f"writing {len(work)} editions in {workers} processes")
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(_deliver_job, work))
+        else:
+            results = [deliver(*w, progress=progress) for w in work]
+    finally:
+        if office is not None:
+            office.close()
     for r in results:
         for stage, seconds in prepared.timings.stages.items():
             r.timings.stages.setdefault(stage, seconds)
