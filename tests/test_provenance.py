@@ -115,3 +115,11 @@ def test_a_figure_in_a_composed_table_keeps_its_cells(tmp_path: Path) -> None:
     assert cell and [c["cell"] for c in cell[0]["cells"]] == ["E7"]
     table_text = [[c.text for c in r.cells] for t in docx.Document(str(out)).tables for r in t.rows]
     assert ["市场规模", "141.34亿元"] in table_text, "no tag characters reach the document"
+
+
+def test_charts_and_tables_name_the_template_line_that_made_them(sidecar) -> None:
+    _proj, data, _out = sidecar
+    chart = next(n for n in data["numbers"] if n["where"]["kind"] == "chart")
+    table = next(n for n in data["numbers"] if n["where"]["kind"] == "table")
+    assert (chart["where"]["template"], chart["where"]["template_line"]) == ("templates/market.md.j2", 8)
+    assert (table["where"]["template"], table["where"]["template_line"]) == ("templates/market.md.j2", 14)

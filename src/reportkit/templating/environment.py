@@ -22,7 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..context.tables import Data, RecordTable, SeriesTable
 from ..errors import Location, Problem, ReportkitError, TemplateError
-from ..model import Figure, PageBreak, Provenance, Table, TableCell
+from ..model import Figure, PageBreak, Pos, Provenance, Table, TableCell
 from . import filters
 from .objects import build_chart, build_composed_table, build_table, provenance
 from .tags import TAG, TAG_CHARS, tag, untag
@@ -58,11 +58,13 @@ class Registry:
         return dataclasses.replace(cell, text=text, source=source)
 
     def add(self, obj: Figure | Table | PageBreak) -> Raw:
-        if isinstance(obj, Figure):
-            obj = dataclasses.replace(obj, title=untag(obj.title)[0], source=untag(obj.source)[0])
-        elif isinstance(obj, Table):
+        if isinstance(obj, (Figure, Table)):
+            # -- where the template called chart()/table(): messages and the sidecar name it --
+            template, line = _template_position()
             obj = dataclasses.replace(obj, title=untag(obj.title)[0], source=untag(obj.source)[0],
-                                      header=tuple(self._cell(c) for c in obj.header),
+                                      pos=Pos(template, line))
+        if isinstance(obj, Table):
+            obj = dataclasses.replace(obj, header=tuple(self._cell(c) for c in obj.header),
                                       rows=tuple(tuple(self._cell(c) for c in row) for row in obj.rows))
         self.objects.append(obj)
         return Raw(f"\n\n```{PLACEHOLDER_INFO}\n{len(self.objects) - 1}\n```\n\n")
