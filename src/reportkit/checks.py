@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 from .config import Manifest, load_manifest
 from .errors import Location, Problem, ReportkitError
-from .templating import make_environment
-from .templating.environment import CONTEXT_NAMES, provided_names, template_problems
+from .templating.precheck import check_templates
 
 if TYPE_CHECKING:
     from .validation import Findings
@@ -22,23 +21,9 @@ if TYPE_CHECKING:
 
 
 def undeclared_names(manifest: Manifest) -> list[Problem]:
-    """Return the problems found in every template before it runs: syntax errors, names that
-    reportkit does not provide, and outline headings (the same checks `render` makes first)."""
-    env = make_environment(manifest.root / "templates")
-    problems: list[Problem] = []
-    known = provided_names(env, CONTEXT_NAMES)
-    for part in manifest.parts():
-        shown = f"templates/{part.template}"
-        try:
-            source = (manifest.root / "templates" / part.template).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            problems.append(Problem("syntax", "template is not UTF-8 text", Location(template=shown)))
-            continue
-        except OSError as exc:
-            problems.append(Problem("missing", f"cannot read the template: {exc.strerror}", Location(template=shown)))
-            continue
-        problems.extend(template_problems(env, source, shown, known))
-    return problems
+    """Return the problems found in every template of every edition before it runs: syntax errors,
+    names that reportkit does not provide, and outline headings (the same checks `render` makes first)."""
+    return check_templates(manifest.root / "templates", [part.template for part in manifest.parts()])
 
 
 def _relative(problem: Problem, project: Path) -> Problem:

@@ -311,9 +311,10 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
         data = load_checked(manifest, year, use_cache)
     except ReportkitError as exc:
         # -- report the templates' own problems with the data's, as `check` does: all at once --
-        from .checks import undeclared_names
+        from .templating.precheck import check_templates
 
-        raise ProblemsFound(exc.problems + undeclared_names(manifest)) from None
+        templates = check_templates(manifest.root / "templates", [p.template for p in manifest.parts()])
+        raise ProblemsFound(exc.problems + templates) from None
     timings.add("load", time.perf_counter() - t0)
     progress("rendering templates")
     document = build_document(manifest, data, year, timings=timings, use_cache=use_cache)
