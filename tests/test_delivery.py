@@ -206,7 +206,7 @@ def test_missing_libreoffice_is_explained(tmp_path: Path) -> None:
                   env={"REPORTKIT_SOFFICE": str(tmp_path / "no-soffice")})
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "apt-get install libreoffice-writer-nogui" in res.stderr
-    assert not (proj / "build").exists(), "nothing is written"
+    assert not (proj / "build" / "2024").exists(), "no output is written"
 
 
 def test_one_libreoffice_served_the_batch_and_left_nothing(delivered) -> None:
@@ -241,7 +241,7 @@ def test_missing_libreoffice_is_explained(tmp_path: Path) -> None:
                   env={"REPORTKIT_SOFFICE": str(tmp_path / "no-soffice")})
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "apt-get install libreoffice-writer-nogui" in res.stderr
-    assert not (proj / "build").exists(), "nothing is written"
+    assert not (proj / "build" / "2024").exists(), "no output is written"
 
 
 def executable(path: Path, text: str) -> Path:
@@ -258,7 +258,7 @@ def test_missing_python_bridge_is_explained(tmp_path: Path) -> None:
                   env={"REPORTKIT_SOFFICE": str(no_uno), "REPORTKIT_UNO_PYTHON": str(no_uno)})
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert res.stderr.count("\n") == 1 and "apt-get install python3-uno" in res.stderr
-    assert not (proj / "build").exists(), "nothing is written"
+    assert not (proj / "build" / "2024").exists(), "no output is written"
 
 
 def alive(pid: int) -> bool:

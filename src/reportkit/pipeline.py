@@ -6,6 +6,7 @@ Each stage is a function of the one before; nothing flows backwards.  The librar
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import os
@@ -349,19 +350,21 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
     pdf_blob = None
     pages = 0
     if pdf:
+        from .pdf import Office, pdf_pages
+
         progress(f"PDF of {client or 'the edition'} (LibreOffice)")
         t0 = time.perf_counter()
-        if office is None:
-            from .pdf import Office
-
-            with Office() as own:
-                document, pdf_blob, pages = _lay_out(own, document, blob)
-        else:
-            document, pdf_blob, pages = _lay_out(office, document, blob)
-        timings.add("pdf", time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        blob = _write(prepared, document)
-        timings.add("write", time.perf_counter() - t0)
+        with contextlib.ExitStack() as own:
+            lo = office or own.enter_context(Office())
+            document = _lay_out(lo, document, blob)
+            t1 = time.perf_counter()
+            # -- reportkit's own DOCX, with the pages LibreOffice reported, is written while it exports --
+            blob = _write(prepared, document)
+            written = time.perf_counter() - t1
+            pdf_blob = lo.pdf()
+        pages = pdf_pages(pdf_blob)
+        timings.add("write", written)
+        timings.add("pdf", time.perf_counter() - t0 - written)
     verify_docx(blob)
     from .provenance import sources_json
 
@@ -385,25 +388,25 @@ def _write(prepared: Prepared, document: Document) -> bytes:
                          code=exc.code) from None
 
 
-def _lay_out(office: Office, document: Document, draft: bytes) -> tuple[Document, bytes, int]:
-    """One LibreOffice load of `draft`: return `document` paginated as laid out, the PDF and its pages."""
+def _lay_out(office: Office, document: Document, draft: bytes) -> Document:
+    """Have LibreOffice load `draft` and return `document` paginated as laid out there; the export of
+    the PDF, with the same page texts in its TOC and 图表目录, is under way when this returns."""
     from .docx.writer import caption_anchor, heading_anchor
-    from .pdf import PLACEHOLDER, pdf_pages, read_layout
+    from .pdf import PLACEHOLDER, read_layout
 
     headings = [heading_anchor(i) for b in document.blocks if isinstance(b, TableOfContents)
                 for i in range(len(b.entries))]
     captions = [(b.number, caption_anchor(b.number - 1)) for b in document.blocks if isinstance(b, (Figure, Table))]
     placed = office.lay_out(draft, headings + [name for _n, name in captions])
     document = paginate(document, read_layout(placed, headings, captions))
-    # -- the PDF shows exactly the page texts that the DOCX gets --
     fill = {}
     for b in document.blocks:
         if isinstance(b, TableOfContents):
             fill.update((heading_anchor(i), e.page) for i, e in enumerate(b.entries))
         elif isinstance(b, ListOfFigures):
             fill.update((caption_anchor(i), e.page) for i, e in enumerate(b.entries))
-    pdf_blob = office.export(fill, PLACEHOLDER)
-    return document, pdf_blob, pdf_pages(pdf_blob)
+    office.start_export(fill, PLACEHOLDER)
+    return document
 
 
 def _shown(root: Path, path: Path) -> str:

@@ -36,6 +36,80 @@ from typing import Any
 
 RESTART = 81  # -- soffice's exit status after it set up a new profile: it wants to be started again --
 
+# -- The per-entry work runs as Basic inside LibreOffice: over the pipe, each of the several hundred
+#    calls it makes would be a round trip between two processes --
+BASIC_LIBRARY, BASIC_MODULE = "ReportKit", "Layout"
+BASIC = """
+Option Explicit
+
+' The physical page (1 = first) of each bookmark named in aNames; 0 for a name the document lacks.
+Function Pages(oDoc As Object, aNames As Variant) As Variant
+    Dim oCursor As Object, oMarks As Object, aOut() As Long, i As Long
+    oCursor = oDoc.getCurrentController().getViewCursor()
+    oMarks = oDoc.getBookmarks()
+    ReDim aOut(UBound(aNames))
+    For i = 0 To UBound(aNames)
+        aOut(i) = 0
+        If oMarks.hasByName(aNames(i)) Then
+            oCursor.gotoRange(oMarks.getByName(aNames(i)).getAnchor(), False)
+            aOut(i) = oCursor.getPage()
+        End If
+    Next i
+    Pages = aOut
+End Function
+
+' Every index entry (TOC, table of figures) that links to the bookmark aNames(k) and ends with
+' sPlaceholder gets aValues(k) in its place.  Writer keeps a Word TOC field as an index holding the
+' field's text; updating the index would rebuild the entries Writer's way, so only the page changes.
+' Returns, for each name, how many entries were filled.
+Function Fill(oDoc As Object, aNames As Variant, aValues As Variant, sPlaceholder As String) As Variant
+    Dim oText As Object, oIndexes As Object, oIndex As Object, oEnum As Object, oPara As Object
+    Dim oCursor As Object, aDone() As Long, i As Long, k As Long, bProtected As Boolean, sUrl As String
+    oText = oDoc.getText()
+    oIndexes = oDoc.getDocumentIndexes()
+    ReDim aDone(UBound(aNames)) As Long
+    oDoc.lockControllers()
+    For i = 0 To oIndexes.getCount() - 1
+        oIndex = oIndexes.getByIndex(i)
+        bProtected = oIndex.IsProtected
+        oIndex.IsProtected = False
+        oEnum = oText.createTextCursorByRange(oIndex.getAnchor()).createEnumeration()
+        Do While oEnum.hasMoreElements()
+            oPara = oEnum.nextElement()
+            If oPara.supportsService("com.sun.star.text.Paragraph") Then
+                oCursor = oText.createTextCursorByRange(oPara.getEnd())
+                oCursor.goLeft(Len(sPlaceholder), True)
+                sUrl = oCursor.HyperLinkURL
+                k = -1
+                If Left(sUrl, 1) = "#" And oCursor.getString() = sPlaceholder Then k = Position(aNames, Mid(sUrl, 2))
+                If k >= 0 Then
+                    oCursor.setString(aValues(k))
+                    aDone(k) = aDone(k) + 1
+                End If
+            End If
+        Loop
+        oIndex.IsProtected = bProtected
+    Next i
+    oDoc.unlockControllers()
+    Fill = aDone
+End Function
+
+Function Position(aNames As Variant, sName As String) As Long
+    Dim i As Long
+    Position = -1
+    For i = 0 To UBound(aNames)
+        If aNames(i) = sName Then
+            Position = i
+            Exit Function
+        End If
+    Next i
+End Function
+
+Function Ready() As Long
+    Ready = 1
+End Function
+"""
+
 
 def reply(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
@@ -58,6 +132,7 @@ class Office:
         self.proc: subprocess.Popen[bytes] | None = None
         self.desktop: Any = None
         self.doc: Any = None
+        self.basic: dict[str, Any] = {}
         # -- spawn and kill exclude each other, so no soffice is started after (or while) it is killed --
         self.lock = threading.Lock()
         self.killed = False
@@ -93,6 +168,28 @@ class Office:
             except NoConnectException:
                 time.sleep(0.05)
         self.desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        self.install_basic(ctx)
+
+    def install_basic(self, ctx: Any) -> None:
+        smgr = ctx.ServiceManager
+        libraries = smgr.createInstanceWithContext("com.sun.star.script.ApplicationScriptLibraryContainer", ctx)
+        if not libraries.hasByName(BASIC_LIBRARY):
+            libraries.createLibrary(BASIC_LIBRARY)
+        library = libraries.getByName(BASIC_LIBRARY)
+        if library.hasByName(BASIC_MODULE):
+            library.replaceByName(BASIC_MODULE, BASIC)
+        else:
+            library.insertByName(BASIC_MODULE, BASIC)
+        provider = smgr.createInstanceWithContext("com.sun.star.script.provider.MasterScriptProviderFactory",
+                                                  ctx).createScriptProvider("")
+        self.basic = {name: provider.getScript(f"vnd.sun.star.script:{BASIC_LIBRARY}.{BASIC_MODULE}.{name}"
+                                               "?language=Basic&location=application")
+                      for name in ("Pages", "Fill", "Ready")}
+        # -- Basic starts up on its first call: better now, while reportkit is still preparing --
+        self.call("Ready")
+
+    def call(self, name: str, *args: Any) -> Any:
+        return self.basic[name].invoke(args, (), ())[0]
 
     def log_tail(self) -> str:
         try:
@@ -110,21 +207,17 @@ class Office:
                                                      (prop("Hidden", True),))
         if self.doc is None:
             raise RuntimeError("LibreOffice could not open the document")
-        cursor = self.doc.getCurrentController().getViewCursor()
-        marks = self.doc.getBookmarks()
-        anchors = {}
-        for name in names:
-            if marks.hasByName(name):
-                cursor.gotoRange(marks.getByName(name).getAnchor(), False)
-                anchors[name] = cursor.getPage()
-        return {"anchors": anchors}
+        pages = self.call("Pages", self.doc, tuple(names))
+        return {"anchors": {name: page for name, page in zip(names, pages) if page}}
 
     def export(self, fill: dict[str, str], placeholder: str, pdf: str) -> dict[str, Any]:
         import uno
 
         if self.doc is None:
             raise RuntimeError("no document is open")
-        filled = fill_indexes(self.doc, fill, placeholder)
+        names = tuple(fill)
+        counts = self.call("Fill", self.doc, names, tuple(fill[n] for n in names), placeholder)
+        filled = [name for name, count in zip(names, counts) if count]
         self.doc.storeToURL(uno.systemPathToFileUrl(pdf), (prop("FilterName", "writer_pdf_Export"),))
         self.close_document()
         return {"filled": filled}
@@ -175,42 +268,6 @@ def prop(name: str, value: Any) -> Any:
     p = PropertyValue()
     p.Name, p.Value = name, value
     return p
-
-
-def fill_indexes(doc: Any, fill: dict[str, str], placeholder: str) -> list[str]:
-    """Set the page of every index entry (TOC, table of figures) whose hyperlink points at a bookmark in
-    `fill`: the entry ends with `placeholder`, which becomes the bookmark's page as reportkit prints it.
-
-    Writer keeps a Word TOC field as an index holding the field's text; updating that index would
-    rebuild the entries in Writer's own way, so only the page at the end of each entry is replaced.
-    """
-    done = []
-    text = doc.getText()
-    indexes = doc.getDocumentIndexes()
-    doc.lockControllers()
-    try:
-        for i in range(indexes.getCount()):
-            index = indexes.getByIndex(i)
-            protected = index.IsProtected
-            index.IsProtected = False
-            try:
-                paragraphs = text.createTextCursorByRange(index.getAnchor()).createEnumeration()
-                while paragraphs.hasMoreElements():
-                    para = paragraphs.nextElement()
-                    if not para.supportsService("com.sun.star.text.Paragraph"):
-                        continue
-                    cursor = text.createTextCursorByRange(para.getEnd())
-                    cursor.goLeft(len(placeholder), True)
-                    url = cursor.HyperLinkURL or ""
-                    name = url[1:] if url.startswith("#") else ""
-                    if name in fill and cursor.getString() == placeholder:
-                        cursor.setString(fill[name])
-                        done.append(name)
-            finally:
-                index.IsProtected = protected
-    finally:
-        doc.unlockControllers()
-    return done
 
 
 _leaving = threading.Lock()

@@ -84,6 +84,7 @@ class Office:
         self.ready = False
         self.busy = False
         self.documents = 0
+        self.fill: dict[str, str] = {}
         self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.reader: threading.Thread | None = None
         if not self.pythons:
@@ -182,7 +183,7 @@ class Office:
         while not self.ready:
             self.ready = bool(self._receive("start").get("ready"))
 
-    def _ask(self, request: dict[str, Any], what: str) -> dict[str, Any]:
+    def _send(self, request: dict[str, Any]) -> None:
         self._wait_ready()
         assert self.proc is not None and self.proc.stdin is not None
         self.deadline = time.monotonic() + self.timeout
@@ -192,6 +193,8 @@ class Office:
             self.proc.stdin.flush()
         except OSError:
             pass  # -- the bridge is gone; _receive reports why --
+
+    def _answer(self, what: str) -> dict[str, Any]:
         answer = self._receive(what)
         self.busy = False
         return answer
@@ -199,27 +202,32 @@ class Office:
     # -- documents ------------------------------------------------------------------------------
 
     def lay_out(self, docx: bytes, bookmarks: Sequence[str]) -> dict[str, int]:
-        """Load `docx` (kept open for `export`) and return the physical page (the cover is 1) of each
-        of `bookmarks` that it holds."""
+        """Load `docx` (kept open for `start_export`) and return the physical page (the cover is 1) of
+        each of `bookmarks` that it holds."""
         self.documents += 1
         path = self.tmp / f"edition-{self.documents}.docx"
         path.write_bytes(docx)
-        answer = self._ask({"op": "open", "path": str(path), "anchors": list(bookmarks)}, "lay out the document")
+        self._send({"op": "open", "path": str(path), "anchors": list(bookmarks)})
+        answer = self._answer("lay out the document")
         return {str(k): int(v) for k, v in answer["anchors"].items()}
 
-    def export(self, fill: dict[str, str], placeholder: str) -> bytes:
-        """Write `fill` into the open document's TOC-type entries, export it and return the PDF.
+    def start_export(self, fill: dict[str, str], placeholder: str) -> None:
+        """Have LibreOffice write `fill` into the open document's TOC-type entries and export the PDF,
+        while the caller goes on; `pdf()` waits for it."""
+        self.fill = fill
+        self._send({"op": "export", "fill": fill, "placeholder": placeholder,
+                    "pdf": str(self.tmp / f"edition-{self.documents}.pdf")})
 
-        Raises OutputError when an entry to fill was not found (its number would be wrong in the PDF).
-        """
-        pdf = self.tmp / f"edition-{self.documents}.pdf"
-        answer = self._ask({"op": "export", "fill": fill, "placeholder": placeholder, "pdf": str(pdf)},
-                           "export the PDF")
-        missing = sorted(set(fill) - set(answer["filled"]))
+    def pdf(self) -> bytes:
+        """The PDF of the export started last.  Raises OutputError when an entry to fill was not found
+        (its number would be wrong in the PDF)."""
+        answer = self._answer("export the PDF")
+        missing = sorted(set(self.fill) - set(answer["filled"]))
         if missing:
             self._abort()
             raise OutputError(f"LibreOffice did not show the page-number entries {', '.join(missing[:5])} "
                               "in the contents", code="pdf_failed")
+        pdf = self.tmp / f"edition-{self.documents}.pdf"
         try:
             data = pdf.read_bytes()
             pdf.unlink()
