@@ -330,12 +330,14 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
 
 
 def deliver(prepared: Prepared, output: Path | None = None, client: str = "", watermark: str = "",
-            pdf: bool = False, progress: Progress = _quiet, office: Office | None = None) -> RenderResult:
+            pdf: bool = False, progress: Progress = _quiet, office: Office | None = None,
+            last: bool = True) -> RenderResult:
     """Write one edition (optionally for a client): DOCX, and with `pdf` a PDF whose pages fill the TOC.
 
     With `pdf`, LibreOffice (`office`, which a batch shares; one is started when None) loads a draft
     once: it reports where every heading and caption landed, shows those pages in the TOC and
     图表目录 of its copy, and exports the PDF; reportkit writes its own DOCX with the same pages.
+    `last`: no edition follows, so LibreOffice may stop as soon as this PDF is out.
     Both files are checked, then moved into place; nothing is written when any step fails.
     """
     from .docx import verify_docx
@@ -358,14 +360,17 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
             lo = office or own.enter_context(Office())
             document = _lay_out(lo, document, blob)
             t1 = time.perf_counter()
-            # -- reportkit's own DOCX, with the pages LibreOffice reported, is written while it exports --
+            # -- reportkit's own DOCX, with the pages LibreOffice reported, is written and checked
+            #    while it exports --
             blob = _write(prepared, document)
+            verify_docx(blob)
             written = time.perf_counter() - t1
-            pdf_blob = lo.pdf()
+            pdf_blob = lo.pdf(last=last)
         pages = pdf_pages(pdf_blob)
         timings.add("write", written)
         timings.add("pdf", time.perf_counter() - t0 - written)
-    verify_docx(blob)
+    else:
+        verify_docx(blob)
     from .provenance import sources_json
 
     sidecar = sources_json(document, target.name, prepared.year)
@@ -455,7 +460,8 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
         work = [(prepared, output, c, watermark, pdf) for c in clients]
         workers = min(len(work), jobs or (os.cpu_count() or 1))
         if office is not None:
-            results = [deliver(*w, progress=progress, office=office) for w in work]
+            results = [deliver(*w, progress=progress, office=office, last=i == len(work) - 1)
+                       for i, w in enumerate(work)]
         elif workers > 1:
             progress(f"writing {len(work)} editions in {workers} processes")
             with ProcessPoolExecutor(max_workers=workers) as pool:

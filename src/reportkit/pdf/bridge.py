@@ -132,7 +132,7 @@ class Office:
         self.proc: subprocess.Popen[bytes] | None = None
         self.desktop: Any = None
         self.doc: Any = None
-        self.basic: dict[str, Any] = {}
+        self.ctx: Any = None
         # -- spawn and kill exclude each other, so no soffice is started after (or while) it is killed --
         self.lock = threading.Lock()
         self.killed = False
@@ -171,6 +171,7 @@ class Office:
         self.install_basic(ctx)
 
     def install_basic(self, ctx: Any) -> None:
+        self.ctx = ctx
         smgr = ctx.ServiceManager
         libraries = smgr.createInstanceWithContext("com.sun.star.script.ApplicationScriptLibraryContainer", ctx)
         if not libraries.hasByName(BASIC_LIBRARY):
@@ -180,16 +181,20 @@ class Office:
             library.replaceByName(BASIC_MODULE, BASIC)
         else:
             library.insertByName(BASIC_MODULE, BASIC)
-        provider = smgr.createInstanceWithContext("com.sun.star.script.provider.MasterScriptProviderFactory",
-                                                  ctx).createScriptProvider("")
-        self.basic = {name: provider.getScript(f"vnd.sun.star.script:{BASIC_LIBRARY}.{BASIC_MODULE}.{name}"
-                                               "?language=Basic&location=application")
-                      for name in ("Pages", "Fill", "Ready")}
         # -- Basic starts up on its first call: better now, while reportkit is still preparing --
         self.call("Ready")
 
     def call(self, name: str, *args: Any) -> Any:
-        return self.basic[name].invoke(args, (), ())[0]
+        # -- the script is looked up for each call and let go right after: a reference to it still held
+        #    when LibreOffice terminates makes it crash on the way out --
+        provider = self.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.script.provider.MasterScriptProviderFactory", self.ctx).createScriptProvider("")
+        script = provider.getScript(f"vnd.sun.star.script:{BASIC_LIBRARY}.{BASIC_MODULE}.{name}"
+                                    "?language=Basic&location=application")
+        try:
+            return script.invoke(args, (), ())[0]
+        finally:
+            del script, provider
 
     def log_tail(self) -> str:
         try:
@@ -331,7 +336,8 @@ def run(office: Office) -> int:
         if serve(office, line):
             office.quit()
             reply({"bye": True})
-            return 0
+            # -- nothing left to tidy: skip tearing the UNO runtime down, reportkit is waiting --
+            os._exit(0)
     raise BrokenPipeError
 
 

@@ -83,6 +83,7 @@ class Office:
         self.office_group = 0
         self.ready = False
         self.busy = False
+        self.quitting = False
         self.documents = 0
         self.fill: dict[str, str] = {}
         self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -218,10 +219,13 @@ class Office:
         self._send({"op": "export", "fill": fill, "placeholder": placeholder,
                     "pdf": str(self.tmp / f"edition-{self.documents}.pdf")})
 
-    def pdf(self) -> bytes:
+    def pdf(self, last: bool = False) -> bytes:
         """The PDF of the export started last.  Raises OutputError when an entry to fill was not found
-        (its number would be wrong in the PDF)."""
+        (its number would be wrong in the PDF).  With `last` (no document follows), LibreOffice is
+        told to quit at once, so that it stops while the caller writes its files."""
         answer = self._answer("export the PDF")
+        if last:
+            self._quit()
         missing = sorted(set(self.fill) - set(answer["filled"]))
         if missing:
             self._abort()
@@ -273,20 +277,31 @@ class Office:
     def _abort(self) -> None:
         """Kill LibreOffice now, whatever it is doing, and remove its profile."""
         self.ready = False
+        self.quitting = False
         self.close()
+
+    def _quit(self) -> None:
+        """Ask an idle LibreOffice to quit; `close()` waits for it."""
+        if self.proc is None or not self.ready or self.busy or self.quitting or self.proc.poll() is not None:
+            return
+        self.quitting = True
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write('{"op": "quit"}\n')
+            self.proc.stdin.flush()
+        except OSError:
+            pass
 
     def close(self) -> None:
         """Stop LibreOffice (politely when it is idle) and remove its profile; safe to call twice."""
-        if self.proc is not None and self.ready and not self.busy and self.proc.poll() is None:
+        self._quit()
+        if self.quitting:
+            self.deadline = time.monotonic() + 10
             try:
-                assert self.proc.stdin is not None
-                self.proc.stdin.write('{"op": "quit"}\n')
-                self.proc.stdin.flush()
-                self.deadline = time.monotonic() + 10
                 while (message := self.lines.get(timeout=max(0.0, self.deadline - time.monotonic()))) is not None:
                     if message.get("bye"):
                         break
-            except (OSError, queue.Empty):
+            except queue.Empty:
                 pass
         self.ready = False
         self._stop_bridge()
