@@ -6,7 +6,35 @@ The library raises these; only the CLI prints them and exits.  Every error carri
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# -- controls (C0, DEL, C1), invisible format characters (bidi embeddings, overrides and isolates,
+# zero-width marks), line and paragraph separators, lone surrogates (undecodable command-line bytes) --
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]")
+
+
+def printable(text: str) -> str:
+    """Return `text` safe to show on a terminal as part of one line.
+
+    Data (a sheet name, a cell, a file name) may hold a line break that would forge another line of
+    output, an escape sequence the terminal obeys, or a bidi override that reorders what is shown:
+    such characters are shown as escapes (\\n, \\x1b, \\u202e) instead.
+    """
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
+def printable_json(text: str) -> str:
+    """JSON text with the characters :func:`printable` escapes written as \\u escapes: the same JSON
+    value, safe on a terminal."""
+    import json
+
+    # -- json.dumps escapes control characters inside strings itself: a raw line break is layout --
+    return _UNPRINTABLE.sub(lambda m: m.group() if m.group() == "\n" else json.dumps(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True)
@@ -21,13 +49,13 @@ class Location:
 
     def __str__(self) -> str:
         if self.template is not None:
-            return f"{self.template}:{self.line}" if self.line else self.template
+            return printable(f"{self.template}:{self.line}" if self.line else self.template)
         parts = [self.file or "?"]
         if self.sheet is not None:
             parts.append(f"[{self.sheet}]")
         if self.cell is not None:
             parts.append(self.cell)
-        return " ".join(parts)
+        return printable(" ".join(parts))
 
 
 @dataclass
@@ -51,10 +79,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = str(self.location)
-        text = f"{where}: {self.message}" if where and where != "?" else self.message
+        message = printable(self.message)
+        text = f"{where}: {message}" if where and where != "?" else message
         if self.related:
             text += f" (cells: {'; '.join(str(r) for r in self.related)})"
-        return f"{text}; fix: {self.hint}" if self.hint else text
+        return f"{text}; fix: {printable(self.hint)}" if self.hint else text
 
     def as_dict(self) -> dict[str, object]:
         loc = self.location
