@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import io
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, Location, Problem, ProblemsFound
+from .. import limits
+from ..errors import DataError, Location, Problem, ProblemsFound, ReportkitError
+from ..intake import open_package, read_file
 from .tables import (
     ASSUMPTION_LABEL,
     DATE_TEXT_RE,
@@ -33,8 +35,6 @@ META_KEYS = {"ID": "id", "标题": "title", "单位": "unit", "来源": "source"
 REPEATABLE_META = ("例外",)
 EXCEPTION_TARGET = re.compile(r"^\s*([A-Za-z]{1,3}[1-9][0-9]*)\s+([a-z_]+)\s*$")
 REQUIRED_META = ("ID", "标题", "单位", "来源")
-MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can draw it --
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 DATE_TEXT = DATE_TEXT_RE
@@ -72,15 +72,36 @@ def scales_percent(number_format: str | None) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
 
 
+class _Sheet:
+    """One worksheet as the cells it holds (value, number format, formula by row and column): what
+    reading it costs follows its cells, never the size it declares."""
+
+    def __init__(self, title: str):
+        self.title = title
+        self.values: dict[tuple[int, int], Any] = {}
+        self.formats: dict[tuple[int, int], str] = {}
+        self.formulas: dict[tuple[int, int], str] = {}
+        self.rows: dict[int, list[int]] = {}
+        self.max_row = self.max_column = 0
+
+    def add(self, row: int, col: int, value: Any, number_format: str, formula: str | None) -> None:
+        self.values[row, col] = value
+        self.formats[row, col] = number_format
+        if formula is not None:
+            self.formulas[row, col] = formula
+        self.rows.setdefault(row, []).append(col)
+        self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, col)
+
+
 class _SheetReader:
     """Reads one worksheet; problems go to `problems`."""
 
-    def __init__(self, ws: Any, rel_file: str, problems: list[Problem], formulas: Any | None):
-        self.ws = ws
+    def __init__(self, sheet: _Sheet, rel_file: str, problems: list[Problem]):
+        self.cells = sheet
         self.file = rel_file
-        self.sheet = ws.title
+        self.sheet = sheet.title
         self.problems = problems
-        self.formulas = formulas
+        self.uncached: set[tuple[int, int]] = set()
 
     def ref(self, row: int, col: int) -> CellRef:
         from openpyxl.utils import get_column_letter
@@ -91,27 +112,23 @@ class _SheetReader:
         cell = self.ref(row, col).cell if row is not None and col is not None else None
         self.problems.append(Problem(code, message, Location(self.file, self.sheet, cell)))
 
-    def cell(self, row: int, col: int) -> Any:
-        return self.ws.cell(row=row, column=col)
-
     def value(self, row: int, col: int) -> Any:
-        v = self.cell(row, col).value
+        v = self.cells.values.get((row, col))
         if isinstance(v, str):
             v = _clean_string(v)
-        if v is None and self.formulas is not None:
-            f = self.formulas.cell(row=row, column=col).value
-            if isinstance(f, str) and f.startswith("="):
-                self.problem("formula_not_cached",
-                             f"formula {f} has no saved value; open and save the workbook in Excel or LibreOffice",
-                             row, col)
+        f = self.cells.formulas.get((row, col)) if v is None else None
+        if f is not None and (row, col) not in self.uncached:
+            self.uncached.add((row, col))
+            self.problem("formula_not_cached",
+                         f"formula {f} has no saved value; open and save the workbook in Excel or LibreOffice",
+                         row, col)
         return v
 
-    def row_empty(self, row: int, max_col: int) -> bool:
-        return all(_text(self.value(row, c)) == "" for c in range(1, max_col + 1))
+    def row_empty(self, row: int, _max_col: int = 0) -> bool:
+        return all(_text(self.value(row, c)) == "" for c in self.cells.rows.get(row, ()))
 
     def read(self) -> RawTable | None:
-        ws = self.ws
-        max_row, max_col = ws.max_row, ws.max_column
+        max_row, max_col = self.cells.max_row, self.cells.max_column
         meta: dict[str, Any] = {}
         meta_refs: dict[str, CellRef] = {}
         exceptions: list[DataException] = []
@@ -271,8 +288,8 @@ class _SheetReader:
     def _rows(self, table: RawTable, first: int, max_row: int) -> None:
         labels: set[str] = set()
         is_series = table.is_series
-        for row in range(first, max_row + 1):
-            cols = [self._col_of(c) for c in table.columns]
+        cols = [self._col_of(c) for c in table.columns]
+        for row in sorted(r for r in self.cells.rows if first <= r <= max_row):
             label = _text(self.value(row, 1))
             if label == "" and all(_text(self.value(row, c)) == "" for c in cols):
                 continue
@@ -319,7 +336,7 @@ class _SheetReader:
                 self.problem("out_of_range", f"{value:g} is too large for a report figure (the limit is "
                              f"{MAX_ABS_VALUE:g}); check the unit, or a typo", row, col)
                 return None
-            if value != 0 and scales_percent(self.cell(row, col).number_format):
+            if value != 0 and scales_percent(self.cells.formats.get((row, col))):
                 # -- a value's meaning never depends on its display: 42% is stored as 0.42, and pasting
                 # values or clearing the format would silently turn it into 0.42% --
                 self.problems.append(Problem(
@@ -361,99 +378,140 @@ class _SheetReader:
                     Location(self.file, self.sheet, column.ref.cell)))
 
 
-def _check_zip(path: Path, rel: str, problems: list[Problem]) -> bool:
-    try:
-        size = path.stat().st_size
-        if size > MAX_WORKBOOK_BYTES:
-            problems.append(Problem("too_large", f"workbook is {size // 1024 // 1024} MB; the limit is "
-                                    f"{MAX_WORKBOOK_BYTES // 1024 // 1024} MB", Location(rel)))
-            return False
-        with zipfile.ZipFile(path) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-        if total > MAX_UNCOMPRESSED_BYTES:
-            problems.append(Problem("too_large", "workbook expands to more than 200 MB", Location(rel)))
-            return False
-    except zipfile.BadZipFile:
-        problems.append(Problem("bad_workbook", "not an .xlsx workbook (save it as Excel Workbook .xlsx)",
-                                Location(rel)))
-        return False
-    except OSError as exc:
-        problems.append(Problem("unreadable", f"cannot read: {exc.strerror}", Location(rel)))
-        return False
-    return True
+WORKBOOK = "an .xlsx workbook (save it as Excel Workbook .xlsx)"
 
 
-def _open_failure(exc: BaseException, path: Path, rel: str) -> str:
+def _open_failure(exc: BaseException, rel: str) -> str:
     """Return one line saying why openpyxl could not open a workbook (it wraps the real cause)."""
-    from defusedxml import DefusedXmlException
-
     cause = exc.__cause__ or exc.__context__ or exc
-    if isinstance(cause, DefusedXmlException) or isinstance(exc, DefusedXmlException):
-        return ("refused: the workbook's XML declares entities (a DTD), which Excel never writes and XML "
-                "attacks use; open it in Excel and save it again as .xlsx")
     text = " ".join(str(cause).split()) or type(cause).__name__
-    return f"cannot open workbook: {text.replace(str(path), rel)}"
+    return f"cannot open workbook: {text}"
 
 
-def load_workbook_tables(path: Path, rel: str, problems: list[Problem]) -> list[RawTable]:
-    """Return the tables of one workbook; problems are appended to `problems`."""
+def _number_format(wb: Any, style_id: int) -> str:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    try:
+        fmt_id = wb._cell_styles[style_id].numFmtId
+        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+            return BUILTIN_FORMATS.get(fmt_id, "General")
+        return wb._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+    except (IndexError, AttributeError, TypeError):
+        return "General"
+
+
+def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]:
+    """Stream the cells of every worksheet of the workbook `data` (openpyxl's read-only parser, one
+    row at a time), within the limits on cells, used range and text per cell."""
     import warnings
 
     import openpyxl
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.utils import get_column_letter
 
-    if not _check_zip(path, rel, problems):
-        return []
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        """Cached values (data_only) and, beside them, whether the cell holds a formula."""
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell = super().parse_cell(element)
+            formula = element.find(FORMULA_TAG)
+            cell["formula"] = None if formula is None else "=" + (formula.text or "")
+            return cell
+
     try:
-        # -- our own file handle: openpyxl leaves its own open when a workbook fails to parse --
-        with open(path, "rb") as fh, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(fh, data_only=True)
-            fh.seek(0)
-            formulas = openpyxl.load_workbook(fh, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        problems.append(Problem("bad_workbook", _open_failure(exc, path, rel), Location(rel)))
+        open_package(data, DataError, rel, WORKBOOK, "bad_workbook", streamed=("xl/worksheets/",)).close()
+    except DataError as exc:
+        problems.extend(exc.problems)
         return []
+    sheets: list[_Sheet] = []
+    count = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for broken files
+            problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
+            return []
+        try:
+            for ws in wb.worksheets:
+                if ws.title.startswith(("_", "#")):
+                    continue
+                sheet = _Sheet(ws.title)
+                where = Location(rel, ws.title)
+                with ws._get_source() as source:
+                    parser = Parser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                    date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+                    for _row, cells in parser.parse():
+                        count += len(cells)
+                        if count > limits.CELLS:
+                            problems.append(Problem("too_large", f"the workbook holds more than {limits.CELLS:,} "
+                                                    "cells, the limit; delete unused sheets, rows and columns",
+                                                    where))
+                            return []
+                        for c in cells:
+                            value, row, col = c["value"], c["row"], c["column"]
+                            if value is None and c["formula"] is None:
+                                continue
+                            ref = Location(rel, ws.title, f"{get_column_letter(min(col, 18278))}{row}")
+                            if row > limits.ROWS or col > limits.COLUMNS:
+                                problems.append(Problem(
+                                    "too_large", f"a value beyond the range reportkit reads ({limits.COLUMNS:,} "
+                                    f"columns, {limits.ROWS:,} rows); delete it or move the table", ref))
+                                sheet = None
+                                break
+                            if isinstance(value, str) and len(value) > limits.CELL_TEXT:
+                                problems.append(Problem("too_large", f"the cell holds {len(value):,} characters; the "
+                                                        f"limit is {limits.CELL_TEXT:,} (Excel's own)", ref))
+                                value = None
+                            sheet.add(row, col, value, _number_format(wb, c["style_id"]), c["formula"])
+                        if sheet is None:
+                            break
+                if sheet is not None:
+                    sheets.append(sheet)
+        except Exception as exc:  # openpyxl raises many types for broken files
+            problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
+            return []
+        finally:
+            wb.close()
+    return sheets
+
+
+def workbook_problems(data: bytes, rel: str) -> list[Problem]:
+    """What stops the workbook `data` from being read at all (package, size, cells, used range, text
+    per cell), for writers that load it whole."""
+    problems: list[Problem] = []
+    _read_sheets(data, rel, problems)
+    return problems
+
+
+def load_workbook_tables(data: bytes, rel: str, problems: list[Problem]) -> list[RawTable]:
+    """Return the tables of one workbook (its bytes); problems are appended to `problems`."""
     tables = []
-    for ws in wb.worksheets:
-        if ws.title.startswith(("_", "#")):
-            continue
-        table = _SheetReader(ws, rel, problems, formulas[ws.title]).read()
+    for sheet in _read_sheets(data, rel, problems):
+        table = _SheetReader(sheet, rel, problems).read()
         if table is not None:
             tables.append(table)
     return tables
 
 
-def _cached_tables(path: Path, rel: str, cache_dir: Path | None) -> tuple[list[RawTable], list[Problem]]:
-    """Read one workbook, reusing the result of an earlier read of identical bytes at the same path."""
-    import hashlib
-    import os
-    import pickle
-    import tempfile
+_CACHED_TYPES = (RawTable, RawRow, Column, CellRef, DataException, DateValue, Problem, Location)
 
+
+def _cached_tables(data: bytes, rel: str, cache_dir: Path | None) -> tuple[list[RawTable], list[Problem]]:
+    """Read one workbook, reusing the result of an earlier read of identical bytes at the same path."""
     from .. import code_fingerprint
+    from ..cache import Cache, digest
 
     problems: list[Problem] = []
-    if cache_dir is None:
-        return load_workbook_tables(path, rel, problems), problems
-    try:
-        digest = hashlib.sha256(path.read_bytes() + rel.encode() + code_fingerprint().encode()).hexdigest()
-    except OSError:
-        return load_workbook_tables(path, rel, problems), problems
-    entry = cache_dir / f"{digest}.pickle"
-    try:
-        with open(entry, "rb") as fh:
-            return pickle.load(fh)  # -- our own build artefact, keyed by the workbook's bytes --
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-        pass
-    tables = load_workbook_tables(path, rel, problems)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((tables, problems), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)
-    except OSError:
-        pass
+    cache = Cache(cache_dir)
+    if not cache.enabled:
+        return load_workbook_tables(data, rel, problems), problems
+    key = digest(data, rel, code_fingerprint())
+    found = cache.get_json(key, _CACHED_TYPES)
+    if isinstance(found, list) and len(found) == 2:
+        return found[0], found[1]
+    tables = load_workbook_tables(data, rel, problems)
+    cache.put_json(key, [tables, problems])
     return tables, problems
 
 
@@ -485,9 +543,18 @@ def read_edition(project: Path, year: int, cache_dir: Path | None = None) -> tup
         raise DataError(f"datasets/{year} holds no .xlsx workbook", Location(f"datasets/{year}"), code="missing")
     for path in files:
         rel = path.relative_to(project).as_posix()
-        found, errors = _cached_tables(path, rel, cache_dir)
+        try:
+            data = read_file(path, project, limits.WORKBOOK_BYTES, DataError, rel, what="workbook")
+        except ReportkitError as exc:
+            problems.extend(exc.problems)
+            continue
+        found, errors = _cached_tables(data, rel, cache_dir)
         tables.extend(found)
         problems.extend(errors)
+    if cache_dir is not None and files:
+        from ..cache import Cache
+
+        Cache(cache_dir).trim()
     seen: dict[str, RawTable] = {}
     unique = []
     for t in tables:

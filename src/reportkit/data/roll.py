@@ -18,11 +18,11 @@ fill; `reportkit check` lists each as `missing`.
 from __future__ import annotations
 
 import copy
-import shutil
+import io
 import warnings
 from pathlib import Path
 
-from ..errors import DataError, Location
+from ..errors import DataError, Location, ProblemsFound
 from .tables import ASSUMPTION_LABEL, DATE_TEXT_RE, YEAR_HEADER, DateValue, last_actual_year
 
 
@@ -143,6 +143,11 @@ def new_edition(project: Path, year: int, from_year: int, horizon: int, old_as_o
     """
     import openpyxl
 
+    from .. import limits
+    from ..atomic import publish_folder
+    from ..intake import read_file
+    from .excel import workbook_problems
+
     src = project / "datasets" / str(from_year)
     dst = project / "datasets" / str(year)
     if not src.is_dir():
@@ -154,25 +159,24 @@ def new_edition(project: Path, year: int, from_year: int, horizon: int, old_as_o
     if year != from_year + 1:
         raise DataError(f"new-edition rolls one year at a time: --year {from_year + 1} --from {from_year}",
                         code="bad_argument")
-    tmp = dst.with_name(f".{year}.part")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    written = []
-    try:
-        for path in sorted(src.glob("*.xlsx")):
-            if path.name.startswith(("~$", ".")):
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(path)
-            for ws in wb.worksheets:
-                if not ws.title.startswith(("_", "#")):
-                    roll_sheet(ws, old_as_of, new_as_of, year + horizon)
-            wb.save(tmp / path.name)
-            written.append(dst / path.name)
-        tmp.rename(dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return written
+    books: dict[str, bytes] = {}
+    for path in sorted(src.glob("*.xlsx")):
+        if path.name.startswith(("~$", ".")):
+            continue
+        rel = path.relative_to(project).as_posix()
+        data = read_file(path, project, limits.WORKBOOK_BYTES, DataError, rel, what="workbook")
+        # -- loaded whole below: only a workbook the streaming reader accepts is --
+        problems = workbook_problems(data, rel)
+        if problems:
+            raise ProblemsFound(problems)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data))
+        for ws in wb.worksheets:
+            if not ws.title.startswith(("_", "#")):
+                roll_sheet(ws, old_as_of, new_as_of, year + horizon)
+        out = io.BytesIO()
+        wb.save(out)
+        books[path.name] = out.getvalue()
+    publish_folder(dst, books)
+    return [dst / name for name in books]
