@@ -19,6 +19,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..house import BODY_FONT, HEADING_FONT
+from .intake import load_reference
 from .package import drop_styles_with_effects, normalize_package
 
 
@@ -27,11 +28,10 @@ def packaged_reference() -> Path:
     return Path(__file__).resolve().parent.parent / "resources" / "reference.docx"
 
 
-def text_width_inches(path: Path) -> float:
-    """Return the usable text width of the first section of the reference, in inches."""
-    doc = Document(str(path))
-    sec = doc.sections[0]
-    return float((sec.page_width - sec.left_margin - sec.right_margin) / 914400)
+def text_width_inches(path: Path, shown: str | None = None) -> float:
+    """Return the usable text width of the reference's body section, in inches; raises StyleError
+    (located at `shown`) for a reference that cannot be used."""
+    return load_reference(path, shown).text_width_in
 
 
 def _fonts(style: Any, latin: str, east: str, size: float, bold: bool | None = None) -> None:
@@ -250,7 +250,9 @@ def build_reference(out: Path) -> None:
     buf = io.BytesIO()
     doc.save(buf)
     # -- stamped with the template's own date, so regenerating an unchanged builder changes no byte --
-    out.write_bytes(normalize_package(buf.getvalue(), doc.core_properties.created))
+    from ..atomic import write_file
+
+    write_file(out, normalize_package(buf.getvalue(), doc.core_properties.created))
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

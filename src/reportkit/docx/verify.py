@@ -70,6 +70,7 @@ def docx_problems(data: bytes) -> list[str]:
         parts = {n for n in names if not n.endswith("/")}
         types = _content_types(trees.get("[Content_Types].xml"), parts, problems)
         rels = _relationships(trees, parts, types, problems)
+        _nothing_external_or_active(trees, types, problems)
         _rel_ids_resolve(trees, rels, problems)
         _images_decode(zf, types, problems)
         stories = {n: t for n, t in trees.items() if t.tag in _STORIES}
@@ -151,6 +152,23 @@ def _relationships(trees: dict[str, Any], parts: set[str], types: dict[str, str]
         problems.extend(f"{name}: relationship id {rid} is used {k} times" for rid, k in ids.items() if k > 1)
         found[source] = set(ids)
     return found
+
+
+_ACTIVE_TYPES = ("vbaProject", "vbaData", "macroEnabled", "activeX", "oleObject", "keyMapCustomizations",
+                 "attachedToolbars")
+
+
+def _nothing_external_or_active(trees: dict[str, Any], types: dict[str, str], problems: list[str]) -> None:
+    """A report points nowhere outside itself and carries nothing that runs (templates ask for no
+    hyperlink, so no relationship is external)."""
+    for name, root in trees.items():
+        if name.endswith(".rels"):
+            for rel in root.iter(f"{_REL}Relationship"):
+                if rel.get("TargetMode") == "External":
+                    problems.append(f"{name}: {rel.get('Id')} points outside the document, to {rel.get('Target')}")
+    for part, ctype in types.items():
+        if any(word.lower() in ctype.lower() for word in _ACTIVE_TYPES):
+            problems.append(f"{part}: active content ({ctype})")
 
 
 def _rel_ids_resolve(trees: dict[str, Any], rels: dict[str, set[str]], problems: list[str]) -> None:

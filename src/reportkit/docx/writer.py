@@ -36,6 +36,7 @@ from ..model import (
     TableOfContents,
 )
 from . import chart, oxml
+from .intake import load_reference
 from .package import drop_styles_with_effects, normalize_package
 from .styles import check_styles
 
@@ -53,14 +54,15 @@ def source_text(source: str) -> str:
 class DocxWriter:
     """Builds one DOCX; `write()` returns its bytes."""
 
-    def __init__(self, reference: Path):
+    def __init__(self, reference: Path, shown: str | None = None):
+        cleaned = load_reference(reference, shown)
         try:
-            self.doc = open_docx(str(reference))
+            self.doc = open_docx(io.BytesIO(cleaned.data))
         except Exception as exc:  # python-docx raises several types for a bad package
-            raise StyleError(f"cannot open the reference document: {exc}", Location(str(reference)),
+            raise StyleError(f"cannot open the reference document: {exc}", Location(shown or str(reference)),
                              code="bad_reference") from None
         drop_styles_with_effects(self.doc)
-        self.styles = check_styles(self.doc, str(reference))
+        self.styles = check_styles(self.doc, shown or str(reference))
         # -- python-docx resolves a style object by scanning every style; ids are set directly --
         self.style_ids = {role: st.style_id for role, st in self.styles.items()}
         body = self.doc.element.body
