@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Manifest, load_manifest
+from .config import Manifest, edition_year_problem, load_manifest
 from .errors import Location, Problem, ReportkitError
 from .templating.precheck import check_templates
 
@@ -52,13 +52,25 @@ def check_project(project: Path, year: int) -> Findings:
         return Findings([_relative(p, project) for p in exc.problems])
     from .lint import lint_templates
 
+    wrong_year = edition_year_problem(year, manifest.horizon)
+    if wrong_year is not None:
+        return Findings([wrong_year])
     problems = undeclared_names(manifest) + lint_templates(manifest)
+    # -- where render would write: the edition, and each client edition the manifest lists --
+    for client in ("", *manifest.clients):
+        try:
+            manifest.output_for(year, client)
+        except ReportkitError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
     reference = manifest.reference
     try:
         DocxWriter(reference)
     except ReportkitError as exc:
         problems.extend(exc.problems)
-    data, findings = inspect_data(manifest, year)
+    try:
+        data, findings = inspect_data(manifest, year)
+    except ReportkitError as exc:
+        data, findings = None, Findings(exc.problems)
     problems.extend(findings.problems)
     if data is not None:
         try:

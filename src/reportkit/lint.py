@@ -15,9 +15,12 @@ from pathlib import Path
 
 from jinja2 import lexer
 
+from jinja2 import TemplateNotFound
+
 from .config import Manifest
-from .errors import Location, Problem
+from .errors import Location, Problem, ReportkitError
 from .templating import make_environment
+from .templating.sandbox import read_template
 
 NUMBER = re.compile(r"(?<![A-Za-z_])\d+(?:[.,]\d+)*(?:\s*(?:%|％|年|亿|万|元|个|家|件|倍|项|条|人|台|月|日))?")
 YEAR_LITERAL = re.compile(r"^(19|20|21)\d\d$")
@@ -64,10 +67,9 @@ def lint_templates(manifest: Manifest) -> list[Problem]:
     allow = manifest.lint_allow
     problems: list[Problem] = []
     for part in manifest.parts():
-        path = manifest.root / "templates" / part.template
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+            source, _path = read_template(manifest.root / "templates", part.template)
+        except (ReportkitError, TemplateNotFound, UnicodeDecodeError):
+            continue  # -- `check` reports the template itself --
         problems.extend(lint_source(source, f"templates/{part.template}", allow))
     return problems

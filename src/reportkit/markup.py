@@ -14,7 +14,7 @@ from markdown_it.token import Token
 from .cjk_emphasis import use_cjk_emphasis
 from .errors import Location, TemplateError
 from .model import Block, Heading, ListBlock, Paragraph, Pos, Provenance, Run
-from .templating.environment import PLACEHOLDER_INFO, Ledger, Registry
+from .templating.environment import Ledger, Registry
 from .templating.tags import untag
 
 _PARSER = (
@@ -151,9 +151,9 @@ class MarkupReader:
 
     def fence(self, tokens: list[Token], i: int) -> int:
         tok = tokens[i]
-        if tok.info.strip() != PLACEHOLDER_INFO:
+        obj = self.registry.lookup(tok.info, tok.content)
+        if obj is None:
             raise self.fail(tok, "code blocks are not supported in report text")
-        obj = self.registry.get(int(tok.content.strip()))
         self.blocks.append(obj)
         return i + 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import secrets
 import sys
 import traceback
 from pathlib import Path
@@ -25,6 +26,7 @@ from ..errors import Location, Problem, ReportkitError, TemplateError
 from ..model import Figure, PageBreak, Pos, Provenance, Table, TableCell
 from . import filters
 from .objects import build_chart, build_composed_table, build_table, provenance
+from .sandbox import GuardedSandbox, ProjectLoader
 from .tags import TAG, TAG_CHARS, tag, untag
 
 PLACEHOLDER_INFO = "reportkit-object"
@@ -47,6 +49,8 @@ class Registry:
 
     def __init__(self, ledger: Ledger | None = None) -> None:
         self.objects: list[Figure | Table | PageBreak] = []
+        # -- a fence only this render writes: text a template types cannot pass for an object --
+        self.info = f"{PLACEHOLDER_INFO}-{secrets.token_hex(8)}"
         self.ledger = ledger
 
     def _cell(self, cell: TableCell) -> TableCell:
@@ -67,10 +71,17 @@ class Registry:
             obj = dataclasses.replace(obj, header=tuple(self._cell(c) for c in obj.header),
                                       rows=tuple(tuple(self._cell(c) for c in row) for row in obj.rows))
         self.objects.append(obj)
-        return Raw(f"\n\n```{PLACEHOLDER_INFO}\n{len(self.objects) - 1}\n```\n\n")
+        return Raw(f"\n\n```{self.info}\n{len(self.objects) - 1}\n```\n\n")
 
     def get(self, index: int) -> Figure | Table | PageBreak:
         return self.objects[index]
+
+    def lookup(self, info: str, content: str) -> Figure | Table | PageBreak | None:
+        """The object a fenced block stands for, or None when the block is not one of this render's."""
+        index = content.strip()
+        if info.strip() != self.info or not index.isascii() or not index.isdigit() or int(index) >= len(self.objects):
+            return None
+        return self.objects[int(index)]
 
 
 def escape_markdown(text: str) -> str:
@@ -162,31 +173,28 @@ def make_environment(template_dir: Path, ledger: Ledger | None = None,
     """Return the sandboxed, strict Jinja environment for `template_dir`.
 
     With a `ledger`, every number a filter prints is recorded with where it came from; with a
-    `cache_dir`, compiled templates are kept there (Jinja checks each template's source is unchanged).
+    `cache_dir`, the templates found clean before they run are remembered there.  Templates are read
+    only from `template_dir` and run within the limits of :class:`GuardedSandbox`; compiled code is
+    never cached (a cache must not hold anything that runs).
     """
-    bytecode = None
-    if cache_dir is not None:
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir))
-        except OSError:
-            bytecode = None
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(template_dir), encoding="utf-8"),
+    from ..cache import Cache
+
+    env = GuardedSandbox(
+        loader=ProjectLoader(template_dir),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
         finalize=_finalize,
-        bytecode_cache=bytecode,
     )
+    env.reportkit_cache = Cache(cache_dir) if cache_dir is not None else None  # type: ignore[attr-defined]
     env.filters.update(filters.FILTERS if ledger is None else
                        {name: _recording(fn, ledger, name in FIGURE_FILTERS) for name, fn in filters.FILTERS.items()})
     env.globals.update(yrange=filters.yrange, year=filters.year)
     # -- what a macro, call block or {% set %} block produces is template text whose data was
     # escaped when printed inside it: printing it again must not escape it a second time --
-    env.concat = _concat  # type: ignore[method-assign]
+    env.concat = lambda parts: _concat(env.output(parts))  # type: ignore[method-assign]
     return env
 
 
@@ -280,6 +288,9 @@ def template_problems(env: jinja2.Environment, source: str, shown: str, known: s
         names = meta.find_undeclared_variables(ast)  # -- compiles the template: unknown filters fail here --
     except jinja2.TemplateSyntaxError as exc:
         return [Problem("syntax", f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno))]
+    except (RecursionError, MemoryError):
+        return [Problem("too_deep", "expressions or blocks are nested too deeply to compile",
+                        Location(template=shown))]
     problems = []
     public = sorted(known - set(DEFAULT_NAMESPACE))
     # -- a name the template sets itself, even only inside {% if %}, is the template's own: Jinja's
@@ -309,30 +320,22 @@ _CHECKED: dict[str, list[Problem]] = {}
 
 
 def checked_template(env: jinja2.Environment, source: str, shown: str, known: set[str]) -> list[Problem]:
-    """:func:`template_problems`, remembered by source and names: in memory, and on disk next to the
-    compiled templates when the environment has a bytecode cache (a clean template costs nothing
-    on the next render)."""
-    import hashlib
-    import json
-
+    """:func:`template_problems`, remembered by source and names: in memory, and in the environment's
+    cache when it has one (a clean template costs nothing on the next render)."""
     from .. import code_fingerprint
+    from ..cache import digest
 
-    key = hashlib.sha256("\0".join([jinja2.__version__, code_fingerprint(), shown, source,
-                                     *sorted(known)]).encode()).hexdigest()
+    key = digest(jinja2.__version__, code_fingerprint(), shown, source, *sorted(known))
     if key in _CHECKED:
         return _CHECKED[key]
-    folder = getattr(env.bytecode_cache, "directory", None)
-    marker = Path(folder) / f"checked-{key}.json" if folder else None
-    if marker is not None and marker.is_file():
+    cache = getattr(env, "reportkit_cache", None)
+    if cache is not None and cache.get_json(key) == {"clean": True}:
         _CHECKED[key] = []
         return []
     found = template_problems(env, source, shown, known)
     _CHECKED[key] = found
-    if marker is not None and not found:
-        try:
-            marker.write_text(json.dumps({"template": shown}), encoding="utf-8")
-        except OSError:
-            pass
+    if cache is not None and not found:
+        cache.put_json(key, {"clean": True})
     return found
 
 
@@ -359,6 +362,9 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno),
                             code="syntax") from None
+    except (RecursionError, MemoryError):
+        raise TemplateError("expressions or blocks are nested too deeply to compile", Location(template=shown),
+                            code="too_deep") from None
     filename = template.filename or ""
     try:
         return template.render(context)
@@ -380,3 +386,7 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
         line = _template_line(exc, filename)
         raise TemplateError(f"{type(exc).__name__}: {exc}", Location(template=shown, line=line),
                             code="template_error") from None
+    except RecursionError as exc:
+        line = _template_line(exc, filename)
+        raise TemplateError("templates nest too deeply: an include, import or extends of itself?",
+                            Location(template=shown, line=line), code="too_deep") from None

@@ -10,6 +10,7 @@ import datetime as _dt
 import math
 from typing import Any
 
+from .. import limits
 from ..data.tables import DateValue
 from ..errors import TemplateError
 
@@ -25,8 +26,16 @@ def _number(value: Any, filter_name: str) -> float:
     return v
 
 
+def decimals(digits: Any) -> int:
+    """`digits` as a count of decimals to print: a whole number from 0 to DECIMALS."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= limits.DECIMALS:
+        raise TemplateError(f"digits must be a whole number from 0 to {limits.DECIMALS}, got {digits!r}",
+                            code="bad_value")
+    return digits
+
+
 def _digits(value: float, digits: int | None) -> str:
-    d = 2 if digits is None else int(digits)
+    d = 2 if digits is None else decimals(digits)
     if round(value, d) == 0:
         value = 0.0  # -- never print "-0" --
     text = f"{value:,.{d}f}"
@@ -82,7 +91,7 @@ def amount(value: Any, digits: int | None = None) -> str:
 def pct(value: Any, digits: int = 2) -> str:
     """Return a fraction as a percentage: ``{{ 1.16024 | pct }}`` -> ``116.02%``."""
     _unit(value, (RATIO,), "pct", "values of a % table are already percentage points: use amount or num")
-    return f"{_number(value, 'pct') * 100:,.{int(digits)}f}%"
+    return f"{_number(value, 'pct') * 100:,.{decimals(digits)}f}%"
 
 
 def pct_abs(value: Any, digits: int = 2) -> str:
@@ -93,7 +102,7 @@ def pct_abs(value: Any, digits: int = 2) -> str:
 
 def pp(value: Any, digits: int = 1) -> str:
     """Return the size of a change in percentage points: ``{{ -3.24 | pp }}`` -> ``3.2个百分点``."""
-    return f"{abs(_number(value, 'pp')):,.{int(digits)}f}个百分点"
+    return f"{abs(_number(value, 'pp')):,.{decimals(digits)}f}个百分点"
 
 
 def trend(value: Any, up: str = "增长", down: str = "下降", flat: str = "持平") -> str:

@@ -220,6 +220,8 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
     """
     if not isinstance(title, str) or not title.strip():
         raise _fail("table needs a title")
+    if digits is not None:
+        digits = filters.decimals(digits)
     unit_note = f"单位：{table.unit}" if table.unit else ""
     if isinstance(table, RecordTable):
         cols = [table.resolve(c) for c in (columns or table.columns)]

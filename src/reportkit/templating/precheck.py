@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import Location, Problem
+from jinja2 import TemplateNotFound
+
+from ..errors import Location, Problem, ReportkitError
 from .environment import CONTEXT_NAMES, make_environment, provided_names, template_problems
+from .sandbox import read_template
 
 
 def check_templates(template_dir: Path, names: Iterable[str]) -> list[Problem]:
@@ -18,12 +21,16 @@ def check_templates(template_dir: Path, names: Iterable[str]) -> list[Problem]:
     for name in names:
         shown = f"templates/{name}"
         try:
-            source = (template_dir / name).read_text(encoding="utf-8")
+            source, _path = read_template(template_dir, name)
         except UnicodeDecodeError:
             problems.append(Problem("syntax", "template is not UTF-8 text", Location(template=shown)))
             continue
-        except OSError as exc:
-            problems.append(Problem("missing", f"cannot read the template: {exc.strerror}", Location(template=shown)))
+        except TemplateNotFound:
+            problems.append(Problem("missing", "template file not found (looked in templates/)",
+                                    Location(template=shown)))
+            continue
+        except ReportkitError as exc:
+            problems.extend(exc.problems)
             continue
         problems.extend(template_problems(env, source, shown, known))
     return problems
