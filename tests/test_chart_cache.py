@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from reportkit.cache import Cache
 from reportkit.charts import batch
 from reportkit.model import ChartSeries, ChartSpec
 from reportkit.pipeline import render
@@ -36,22 +37,22 @@ def test_draw_all_uses_the_cache(tmp_path: Path) -> None:
 
 def test_corrupt_entry_is_redrawn(tmp_path: Path) -> None:
     images, _ = batch.draw_all([spec()], 4.0, tmp_path, jobs=1)
-    path = batch.ChartCache(tmp_path).path(batch.chart_key(spec(), 4.0))
+    path = Cache(tmp_path).entry(batch.chart_key(spec(), 4.0))
     path.write_bytes(b"garbage")
     again, drawn = batch.draw_all([spec()], 4.0, tmp_path, jobs=1)
     assert drawn == 1 and again == images
 
 
 def test_cap_trims_oldest_first(tmp_path: Path) -> None:
-    cache = batch.ChartCache(tmp_path, cap_bytes=15)
+    cache = Cache(tmp_path, cap_bytes=60)
     import os
     import time
 
     for i, key in enumerate(["aa" + "0" * 62, "bb" + "0" * 62]):
         cache.put(key, b"\x89PNG" + b"x" * 8)
-        os.utime(cache.path(key), (time.time() - 100 + i, time.time() - 100 + i))
+        os.utime(cache.entry(key), (time.time() - 100 + i, time.time() - 100 + i))
     cache.trim()
-    assert not cache.path("aa" + "0" * 62).exists() and cache.path("bb" + "0" * 62).exists()
+    assert not cache.entry("aa" + "0" * 62).exists() and cache.entry("bb" + "0" * 62).exists()
 
 
 @pytest.mark.slow

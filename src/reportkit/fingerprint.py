@@ -15,12 +15,38 @@ import os
 from pathlib import Path
 from typing import Any
 
+from . import limits
+from .cache import Cache, digest
+
 LIBRARIES = ("python-docx", "matplotlib", "jinja2", "openpyxl", "markdown-it-py", "mplfonts", "lxml", "pypdf")
 _CODE_KEY: str | None = None
 
 
 def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The hash of an output file; OSError for anything but a regular file (a FIFO must not block)."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    with os.fdopen(fd, "rb") as fh:
+        h = hashlib.sha256()
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _input(path: Path, root: Path) -> bytes:
+    """What a file contributes to the key: its bytes when it is a regular file inside the project of
+    reasonable size, a marker otherwise (such a file makes the render itself fail)."""
+    from .intake import read_file
+    from .errors import ReportkitError
+
+    try:
+        return b"=" + read_file(path, root, limits.REFERENCE_BYTES, ReportkitError, str(path))
+    except ReportkitError as exc:
+        return b"!" + exc.code.encode()
 
 
 def _code_key() -> str:
@@ -42,47 +68,52 @@ def inputs_key(project: Path, year: int, reference: Path, options: dict[str, Any
     """Return the key of everything that determines a render's output."""
     h = hashlib.sha256(_code_key().encode())
     files = [project / "report.toml", reference]
-    files += sorted(p for p in (project / "templates").rglob("*") if p.is_file())
+    files += _walk(project / "templates")
     files += sorted((project / "datasets" / str(year)).glob("*.xlsx"))
     for path in files:
-        try:
-            h.update(str(path).encode() + b"\0" + path.read_bytes())
-        except OSError:
-            h.update(str(path).encode() + b"\0missing")
+        root = reference.parent if path == reference else project
+        data = _input(path, root)
+        h.update(len(data).to_bytes(8, "big") + str(path).encode("utf-8", "surrogateescape") + b"\0" + data)
     opts = {**options, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "")}
     h.update(json.dumps(opts, sort_keys=True, ensure_ascii=False, default=str).encode())
     return h.hexdigest()
 
 
+def _walk(folder: Path) -> list[Path]:
+    """Every file under `folder`, without following links to folders (a loop, or a way out)."""
+    found = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        found.extend(Path(top) / f for f in sorted(files))
+    return found
+
+
 class RenderRecord:
-    """What the last render with these options wrote, under build/.cache/renders."""
+    """What the last render with these options wrote, in the cache under build/.cache/renders."""
 
     def __init__(self, project: Path, name: str):
-        self.path = project / "build" / ".cache" / "renders" / (hashlib.sha256(name.encode()).hexdigest() + ".json")
+        self.cache = Cache(project / "build" / ".cache" / "renders")
+        self.key = digest(name)
 
     def unchanged(self, key: str) -> dict[str, Any] | None:
         """Return the stored record when `key` matches and every output is still as written."""
-        try:
-            record = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if record.get("key") != key:
+        record = self.cache.get_json(self.key)
+        if not isinstance(record, dict) or record.get("key") != key:
             return None
         try:
             if any(_sha(Path(p)) != digest for p, digest in record["files"].items()):
                 return None
-        except (OSError, KeyError, AttributeError):
+        except (OSError, KeyError, AttributeError, TypeError):
             return None
         return record
 
     def save(self, key: str, files: list[Path], extra: dict[str, Any]) -> None:
-        from .pipeline import write_atomic
-
-        record = {"key": key, "files": {str(p): _sha(p) for p in files}, **extra}
         try:
-            write_atomic(self.path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
-        except Exception:  # -- a record that cannot be saved only costs time next run --
-            pass
+            record = {"key": key, "files": {str(p): _sha(p) for p in files}, **extra}
+        except OSError:
+            return  # -- a record that cannot be made only costs time next run --
+        self.cache.put_json(self.key, record)
+        self.cache.trim()
 
 
 def _record(project: Path, year: int, clients: list[str], output: Path | None, pdf: bool,

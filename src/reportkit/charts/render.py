@@ -37,6 +37,10 @@ def _setup_font() -> str:
         "axes.unicode_minus": False,
         "font.size": HOUSE_STYLE["font_size"],
         "svg.hashsalt": "reportkit",
+        # -- labels are data, drawn as written: "$x^2$" is five characters, not mathematics, and
+        # "$\\undefined$" is not an error --
+        "text.parse_math": False,
+        "text.usetex": False,
     })
     return name
 
