@@ -636,7 +636,7 @@ def test_an_interrupted_render_cleans_up(tmp_path: Path, good_docx: bytes) -> No
 
 def test_write_failure_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reportkit.errors import OutputError
-    from reportkit.pipeline import write_atomic
+    from reportkit.atomic import write_file
 
     target = tmp_path / "report.docx"
     target.write_bytes(b"previous")
@@ -646,7 +646,7 @@ def test_write_failure_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OutputError) as info:
-        write_atomic(target, b"new" * 1000)
+        write_file(target, b"new" * 1000)
     assert "No space left on device" in str(info.value)
     monkeypatch.undo()
     assert target.read_bytes() == b"previous"
@@ -654,7 +654,7 @@ def test_write_failure_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
 
 
 def test_interrupt_while_renaming_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reportkit.pipeline import write_atomic
+    from reportkit.atomic import write_file
 
     target = tmp_path / "report.docx"
     target.write_bytes(b"previous")
@@ -664,7 +664,7 @@ def test_interrupt_while_renaming_keeps_the_previous_file(tmp_path: Path, monkey
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_atomic(target, b"new" * 1000)
+        write_file(target, b"new" * 1000)
     monkeypatch.undo()
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["report.docx"]

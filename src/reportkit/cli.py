@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .errors import ReportkitError
+from .errors import ReportkitError, printable, printable_json
 
 EPILOG = """\b
 Examples:
@@ -16,7 +18,42 @@ Examples:
 """
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+def say(text: str, err: bool = False) -> None:
+    """Print `text`, each line shown as written: data cannot forge a line, move the cursor or reorder
+    what the terminal shows (see :func:`reportkit.errors.printable`)."""
+    click.echo("\n".join(printable(line) for line in str(text).split("\n")), err=err)
+
+
+def say_json(value: Any, indent: int = 2) -> None:
+    import json
+
+    click.echo(printable_json(json.dumps(value, ensure_ascii=False, indent=indent)))
+
+
+class _Guarded(click.Group):
+    """The last line of defence: whatever escapes a command is one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except ReportkitError as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            for line in str(exc).splitlines():
+                say(f"error: {line}", err=True)
+            ctx.exit(1)
+        except (Exception, RecursionError, MemoryError) as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            say(f"error: reportkit failed unexpectedly ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+                "run with --debug to see where", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Guarded, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
 @click.version_option(package_name="reportkit")
 @click.pass_context
@@ -57,7 +94,7 @@ def _fail(ctx: click.Context, exc: ReportkitError) -> None:
     if ctx.obj.get("debug"):
         raise exc
     for line in str(exc).splitlines():
-        click.echo(f"error: {line}", err=True)
+        say(f"error: {line}", err=True)
     ctx.exit(1)
 
 
@@ -90,7 +127,7 @@ def render(ctx: click.Context, year: int, project: Path, output: Path | None, pd
             results = _render(project, year, list(clients) or [""], output, not no_cache, jobs, pdf, watermark or "")
             return [p for r in results for p in (r.pdf, r.path) if p is not None]
 
-        watch_loop(project, year, once, click.echo)
+        watch_loop(project, year, once, say)
         return
     try:
         names = list(clients)
@@ -107,14 +144,14 @@ def render(ctx: click.Context, year: int, project: Path, output: Path | None, pd
         return
     if timings:
         if getattr(results[0], "skipped", False):
-            click.echo("nothing changed since the last render: kept its output", err=True)
+            say("nothing changed since the last render: kept its output", err=True)
         for stage, seconds in results[0].timings.stages.items():
-            click.echo(f"{stage:10s} {seconds:6.2f} s", err=True)
-        click.echo(f"charts drawn: {results[0].charts_drawn}", err=True)
+            say(f"{stage:10s} {seconds:6.2f} s", err=True)
+        say(f"charts drawn: {results[0].charts_drawn}", err=True)
     for r in results:
         if r.pdf is not None:
-            click.echo(f"{r.pdf}  ({r.pages} pages)")
-        click.echo(str(r.path))
+            say(f"{r.pdf}  ({r.pages} pages)")
+        say(str(r.path))
 
 
 @main.command(epilog="""\b
@@ -143,13 +180,13 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
         entries += [{**p.as_dict(), "level": "accepted", "reason": e.reason,
                      "exception": {"file": e.ref.file, "sheet": e.ref.sheet, "cell": e.ref.cell}}
                     for p, e in report.accepted]
-        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        say_json(entries)
     else:
         for p in problems:
-            click.echo(str(p))
+            say(str(p))
         for p, e in report.accepted:
-            click.echo(f"accepted by 例外 at {e.ref.cell}: {p.location}: {p.code}: {p.message} — {e.reason}")
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems",
+            say(f"accepted by 例外 at {e.ref.cell}: {p.location}: {p.code}: {p.message} — {e.reason}")
+        say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems",
                    err=bool(problems))
     ctx.exit(1 if problems else 0)
 
@@ -182,13 +219,13 @@ def new_edition(ctx: click.Context, year: int, from_year: int | None, project: P
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
-    click.echo(f"created datasets/{year} ({len(written)} workbooks) from datasets/{from_year or year - 1}")
+    say(f"created datasets/{year} ({len(written)} workbooks) from datasets/{from_year or year - 1}")
     todo = [p for p in check_project(project, year).problems if p.code in TODO_CODES]
     if todo:
-        click.echo(f"cells to fill before `reportkit render --year {year}` ({len(todo)}):")
+        say(f"cells to fill before `reportkit render --year {year}` ({len(todo)}):")
         for p in todo:
-            click.echo(f"  {p}")
-    click.echo(f"then run: reportkit check --year {year}")
+            say(f"  {p}")
+    say(f"then run: reportkit check --year {year}")
 
 
 @main.command(epilog="""\b
@@ -218,12 +255,12 @@ def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool, r
         _fail(ctx, exc)
         return
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+        say_json(result.as_dict(), indent=1)
     else:
         for line in format_diff(result):
-            click.echo(line)
+            say(line)
     if redline is not None:
-        click.echo(str(redline), err=as_json)
+        say(str(redline), err=as_json)
 
 
 @main.command(epilog="""\b
@@ -247,11 +284,11 @@ def lint(ctx: click.Context, project: Path, as_json: bool) -> None:
     except ReportkitError as exc:
         problems = exc.problems
     if as_json:
-        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+        say_json([p.as_dict() for p in problems])
     else:
         for p in problems:
-            click.echo(str(p))
-        click.echo(f"{len(problems)} finding(s)" if problems else "ok: no hard-coded figures", err=bool(problems))
+            say(str(p))
+        say(f"{len(problems)} finding(s)" if problems else "ok: no hard-coded figures", err=bool(problems))
     ctx.exit(1 if problems else 0)
 
 
@@ -263,15 +300,19 @@ Examples:
 @click.pass_context
 def reference(ctx: click.Context, target: Path) -> None:
     """Copy the packaged reference .docx to TARGET, to restyle in Word."""
+    from .atomic import write_file
     from .docx import packaged_reference
     from .errors import OutputError
-    from .pipeline import write_atomic
 
-    if target.exists():
+    if os.path.lexists(target):
         _fail(ctx, OutputError(f"{target} exists; choose another name or delete it first"))
         return
-    write_atomic(target, packaged_reference().read_bytes())
-    click.echo(str(target))
+    try:
+        write_file(target, packaged_reference().read_bytes())
+    except ReportkitError as exc:
+        _fail(ctx, exc)
+        return
+    say(str(target))
 
 
 if __name__ == "__main__":  # pragma: no cover

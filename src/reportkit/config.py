@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
+import os
 import re
 import string
 import tomllib
@@ -10,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import limits
 from .data.tables import DateValue
-from .errors import ConfigError, Location, Problem, ProblemsFound
+from .errors import ConfigError, Location, OutputError, Problem, ProblemsFound
+from .intake import read_file
 from .model import CHART_ENGINES
 from .validation.settings import CheckSettings, parse_settings
 
@@ -78,7 +82,11 @@ class Manifest:
 
     def as_of(self, year: int) -> DateValue:
         """The date edition `year`'s data stands at: years up to it are actuals, later ones forecasts."""
-        return _as_of_date(self.as_of_pattern.format(year=year, prev=year - 1))
+        try:
+            return _as_of_date(self.as_of_pattern.format(year=year, prev=year - 1))
+        except ValueError:
+            raise ConfigError(f"[report] as_of {self.as_of_pattern!r} gives no date for the edition {year}",
+                              Location(MANIFEST), code="bad_value") from None
 
     def title(self, year: int) -> str:
         """Return the report title of the edition `year`."""
@@ -90,9 +98,67 @@ class Manifest:
         return self.reference_docx or PACKAGED_REFERENCE
 
     def output_for(self, year: int, client: str = "") -> Path:
-        """Where the edition's DOCX goes by default (the client pattern for a client edition)."""
+        """Where the edition's DOCX goes by default (the client pattern for a client edition).
+
+        The title and the client name fill one file name each: the path stays inside the folder the
+        pattern names before its first placeholder (build/), never in an input of the project.
+        Raises ConfigError (OutputError for a client name) otherwise.
+        """
+        key = "client_output" if client else "output"
         pattern = self.client_output if client else self.output
-        return (self.root / pattern.format(year=year, title=self.title(year), client=client)).resolve()
+        title = self.title(year)
+        for what, value in (("title", title), ("client name", client)):
+            problem = limits.file_name_problem(value) if value or what == "title" else None
+            if problem:
+                message = f"the {what} {_short(value)} cannot be part of a file name: it {problem}"
+                if what == "title":
+                    raise ConfigError(f"[report] {message}; it fills {{title}} in {key}", Location(MANIFEST),
+                                      code="bad_name")
+                raise OutputError(message, code="bad_name")
+        path = self.root / pattern.format(year=year, title=title, client=client)
+        folders = Path(pattern).parts[:-1]
+        fixed = Path(*folders[: next((i for i, part in enumerate(folders) if "{" in part), len(folders))])
+        folder = _real(self.root / fixed)
+        target = _real(path.parent) / path.name
+        problem = limits.file_name_problem(path.name)
+        if problem:
+            message = f"[report] {key} gives the file name {_short(path.name)}, which {problem}"
+            if client:
+                raise OutputError(f"{message}; use a shorter client name", code="bad_name")
+            raise ConfigError(f"{message}; use a shorter title", Location(MANIFEST), code="bad_name")
+        if not _within(target, folder) or not _within(target, _real(self.root)):
+            raise ConfigError(f"[report] {key} {pattern!r} puts the output outside {fixed.as_posix() or 'the project'} "
+                              f"(at {target}); a symbolic link in the way?", Location(MANIFEST), code="path_escape")
+        inputs = self.input_of(target)
+        if inputs:
+            raise ConfigError(f"[report] {key} {pattern!r} would write into {inputs}, an input of the project",
+                              Location(MANIFEST), code="path_escape")
+        return target
+
+    def input_of(self, path: Path) -> str | None:
+        """The input of the project that writing `path` would overwrite (shown relative), or None."""
+        root = _real(self.root)
+        target = _real(path.parent) / path.name
+        for folder in ("datasets", "templates", "build/.cache"):
+            if _within(target, _real(root / folder)):
+                return f"{folder}/"
+        for file in (root / MANIFEST, self.reference):
+            if target == _real(file):
+                return _relative_to(target, root)
+        return None
+
+    def check_output(self, output: Path) -> Path:
+        """The explicit --output path, resolved; raises OutputError when it names no .docx or would
+        overwrite an input of the project (its sidecar and PDF included)."""
+        if output.suffix.lower() != ".docx":
+            raise OutputError(f"--output {str(output)!r} must name a .docx file", code="bad_argument")
+        target = _real(output.parent) / output.name
+        for path in (target, target.with_name(target.stem + ".sources.json"), target.with_suffix(".pdf")):
+            inputs = self.input_of(path)
+            if inputs:
+                raise OutputError(f"--output {str(output)!r} would overwrite {inputs}, an input of the project; "
+                                  "write the report elsewhere", code="path_escape")
+        return target
 
     def parts(self) -> list[Part]:
         """Every template-backed part of every edition, in document order."""
@@ -109,6 +175,50 @@ class Manifest:
         return tuple(f for f in self.front if f.in_edition(year)), tuple(chapters)
 
 
+def _short(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _relative_to(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def edition_year_problem(year: int, horizon: int) -> Problem | None:
+    """Why edition `year` cannot be made (its dates would not exist), or None."""
+    if limits.FIRST_YEAR <= year and year + horizon <= limits.LAST_YEAR:
+        return None
+    return Problem("bad_value", f"edition year {year} is out of range: editions run from {limits.FIRST_YEAR} to "
+                   f"{limits.LAST_YEAR - horizon} (the forecast horizon reaches {horizon} years on)",
+                   Location(f"datasets/{year}"))
+
+
+def source_date() -> _dt.datetime | None:
+    """SOURCE_DATE_EPOCH as a date (reproducible builds), or None when it is not set; raises
+    ConfigError for a value that is not a whole number of seconds up to the year 9999."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    if not re.fullmatch(r"[0-9]{1,12}", epoch.strip()) or int(epoch) > 253402300799:
+        raise ConfigError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds since 1970 up to the year "
+                          "9999; unset it or correct it", code="bad_value")
+    return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
 def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, problems: list[Problem]) -> None:
     for key in table:
         if key not in allowed:
@@ -122,19 +232,21 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _check_text(value: Any, where: str, problems: list[Problem]) -> None:
     """Report control characters (TOML allows "\\u0001") that a Word document cannot hold."""
-    if isinstance(value, str):
-        m = _XML_FORBIDDEN.search(value)
-        if m:
-            problems.append(Problem("bad_value", f"{where or 'a value'} contains the control character "
-                                    f"U+{ord(m.group()):04X}, which a Word document cannot hold; remove it",
-                                    Location(MANIFEST)))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key, where or "a key", problems)
-            _check_text(item, f"{where}.{key}" if where else str(key), problems)
-    elif isinstance(value, list):
-        for i, item in enumerate(value, start=1):
-            _check_text(item, f"{where} #{i}", problems)
+    todo = [(value, where)]
+    while todo:  # -- a loop, not recursion: arrays may nest as deep as the parser allowed --
+        value, where = todo.pop()
+        if isinstance(value, str):
+            m = _XML_FORBIDDEN.search(value)
+            if m:
+                problems.append(Problem("bad_value", f"{where or 'a value'} contains the control character "
+                                        f"U+{ord(m.group()):04X}, which a Word document cannot hold; remove it",
+                                        Location(MANIFEST)))
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                todo.append((item, f"{where}.{key}" if where else str(key)))
+                todo.append((key, where or "a key"))
+        elif isinstance(value, list):
+            todo.extend(reversed([(item, f"{where} #{i}") for i, item in enumerate(value, start=1)]))
 
 
 def _array(table: dict[str, Any], key: str, where: str, problems: list[Problem]) -> list[Any]:
@@ -162,6 +274,12 @@ def _check_pattern(pattern: str, key: str, sample: dict[str, Any], problems: lis
         problems.append(Problem("bad_value", f"[report] {key} uses {{{f}}}; it may use {allowed}", Location(MANIFEST)))
     if unknown:
         return False
+    for _lit, _field, spec, _conv in string.Formatter().parse(pattern):
+        wide = limits.format_spec_problem(spec or "") or ("a width taken from another field" if "{" in (spec or "")
+                                                          else None)
+        if wide:
+            problems.append(Problem("bad_value", f"[report] {key} has a format with {wide}", Location(MANIFEST)))
+            return False
     try:
         pattern.format(**sample)
     except (ValueError, TypeError, LookupError, AttributeError) as exc:
@@ -193,10 +311,12 @@ def _check_as_of(pattern: Any, problems: list[Problem]) -> str:
 
 
 def _inside(root: Path, rel: str, what: str, problems: list[Problem]) -> Path | None:
-    path = (root / rel).resolve()
+    if limits.invisible_character(rel):
+        return None  # -- reported with the other control characters --
     try:
+        path = (root / rel).resolve()
         path.relative_to(root.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         problems.append(Problem("path_escape", f"{what} {rel!r} points outside the project", Location(MANIFEST)))
         return None
     return path
@@ -240,15 +360,18 @@ def _part(raw: Any, where: str, root: Path, problems: list[Problem]) -> Part | N
 def load_manifest(project: Path) -> Manifest:
     """Return the checked manifest of `project`; raises ConfigError/ProblemsFound listing every problem."""
     path = project / MANIFEST
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ConfigError(f"no {MANIFEST} in {project} (is --project the report folder?)", Location(MANIFEST),
                           code="missing")
+    data = read_file(path, project, limits.MANIFEST_BYTES, ConfigError, MANIFEST, what="manifest")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", Location(MANIFEST), code="syntax") from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", Location(MANIFEST), code="syntax") from None
+    except RecursionError:
+        raise ConfigError("arrays or tables nest too deeply", Location(MANIFEST), code="syntax") from None
     problems: list[Problem] = []
     _check_text(raw, "", problems)
     _check_keys(raw, TOP_KEYS, "the manifest", problems)
@@ -302,6 +425,25 @@ def load_manifest(project: Path) -> Manifest:
             problems.append(Problem("missing", f"chapter {ch['title']!r} has no sections", Location(MANIFEST)))
         chapters.append(Chapter(ch["title"].strip(), tuple(sections), *_editions(ch, where, problems)))
     clients = report.get("clients", [])
+    for i, name in enumerate(clients if isinstance(clients, list) else [], start=1):
+        problem = "is not text" if not isinstance(name, str) else (
+            limits.text_problem(name) or limits.file_name_problem(name))
+        if problem:
+            problems.append(Problem("bad_name", f"[report] clients #{i} {name!r} {problem}; client names go on the "
+                                    "cover and into file names", Location(MANIFEST)))
+    if not isinstance(clients, list):
+        problems.append(Problem("bad_value", "[report] clients must be a list of names", Location(MANIFEST)))
+    watermark = report.get("watermark", "")
+    if watermark and (not isinstance(watermark, str) or limits.text_problem(watermark)):
+        problems.append(Problem("bad_value", f"[report] watermark {watermark!r} "
+                                f"{limits.text_problem(watermark) if isinstance(watermark, str) else 'is not text'}",
+                                Location(MANIFEST)))
+    for key in ("title", "subject", "keywords", "publisher"):
+        value = report.get(key)
+        if isinstance(value, str) and len(value) > limits.PROPERTY_CHARS - limits.NAME_CHARS:
+            problems.append(Problem("bad_value", f"[report] {key} is {len(value)} characters long; Word's document "
+                                    f"properties hold {limits.PROPERTY_CHARS}, with room for a client name: keep it "
+                                    f"to {limits.PROPERTY_CHARS - limits.NAME_CHARS}", Location(MANIFEST)))
     lint = raw.get("lint", {})
     lint = lint if isinstance(lint, dict) else {}
     _check_keys(lint, LINT_KEYS, "[lint]", problems)

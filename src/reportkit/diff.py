@@ -171,13 +171,14 @@ def redline(old_blocks: list[Any], new_document: Document) -> Document:
 def write_redline(project: Path, old: int, new: int, target: Path) -> Path:
     """Write the new edition as a DOCX whose reworded paragraphs carry tracked changes from the old one."""
     from .docx import write_docx
-    from .pipeline import build_document, load_data, prepare, write_atomic
+    from .atomic import write_file
+    from .pipeline import build_document, load_data, prepare
 
     project = project.resolve()
     manifest = load_manifest(project)
     prepared = prepare(project, new)
     old_doc = build_document(manifest, load_data(project, old), old)
-    write_atomic(target, write_docx(redline(old_doc.blocks, prepared.document), prepared.reference))
+    write_file(target, write_docx(redline(old_doc.blocks, prepared.document), prepared.reference))
     return target
 
 

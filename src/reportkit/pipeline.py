@@ -10,13 +10,14 @@ import contextlib
 import dataclasses
 import datetime as _dt
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .config import Manifest, load_manifest
+from . import limits
+from .atomic import commit
+from .config import Manifest, edition_year_problem, load_manifest, source_date
 from .context import Data, build_data, collect_data
 from .data import DateValue, load_edition, read_edition
 from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
@@ -57,10 +58,7 @@ class Timings:
 
 def edition_date(year: int) -> _dt.datetime:
     """Return the document date: SOURCE_DATE_EPOCH when set, else 1 January of the edition year."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    return _dt.datetime(year, 1, 1)
+    return source_date() or _dt.datetime(year, 1, 1)
 
 
 def load_data(project: Path, year: int, use_cache: bool = False) -> Data:
@@ -123,13 +121,22 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
     context: dict[str, Any] = {"edition": edition, "data": data, **template_functions(data, registry)}
     problems: list[Problem] = []
     blocks: list[Block] = []
+    written = 0  # -- paragraphs, headings, lists, figures and table rows so far: what the writer will cost --
 
     def part(template: str) -> list[Block]:
+        nonlocal written
         try:
             text = render_template(env, template, context)
             found = read_markup(text, f"templates/{template}", registry, ledger)
         except ReportkitError as exc:
             problems.extend(exc.problems)
+            return []
+        before, written = written, written + sum(1 + len(b.rows) if isinstance(b, Table) else 1 for b in found)
+        if written > limits.DOCUMENT_BLOCKS:
+            if before <= limits.DOCUMENT_BLOCKS:
+                problems.append(Problem("too_large", f"the report grows past {limits.DOCUMENT_BLOCKS:,} paragraphs, "
+                                        "figures and table rows here, the limit; a loop over more than the data?",
+                                        Location(template=f"templates/{template}")))
             return []
         if edition.as_of is not None:
             problems.extend(_dated_after(found, edition.as_of, f"templates/{template}"))
@@ -235,33 +242,6 @@ def paginate(document: Document, layout: Layout | None) -> Document:
     return Document(document.meta, blocks)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and an atomic rename.
-
-    A failure at any point leaves an existing `path` untouched.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {path.parent}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-        raise
-
-
 def sidecar_path(docx_path: Path) -> Path:
     """Return where the provenance sidecar of `docx_path` goes: ``<name>.sources.json``."""
     return docx_path.with_name(docx_path.stem + ".sources.json")
@@ -308,6 +288,9 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
     progress("loading workbooks")
     t0 = time.perf_counter()
     manifest = load_manifest(project)
+    wrong_year = edition_year_problem(year, manifest.horizon)
+    if wrong_year is not None:
+        raise ProblemsFound([wrong_year])
     try:
         data = load_checked(manifest, year, use_cache)
     except ReportkitError as exc:
@@ -322,7 +305,7 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
     progress(f"drawing charts ({len(document.figures())})")
     reference = manifest.reference
     t0 = time.perf_counter()
-    width = text_width_inches(reference)
+    width = text_width_inches(reference, _shown(project, reference))
     cache_dir = project / "build" / ".cache" / "charts" if use_cache else None
     document.blocks, drawn = draw_figures(document.blocks, width, cache_dir, jobs, manifest.charts)
     timings.add("charts", time.perf_counter() - t0)
@@ -374,12 +357,13 @@ def deliver(prepared: Prepared, output: Path | None = None, client: str = "", wa
     from .provenance import sources_json
 
     sidecar = sources_json(document, target.name, prepared.year)
-    write_atomic(target, blob)
-    write_atomic(sidecar_path(target), sidecar)
+    # -- the DOCX, its sidecar and its PDF replace the earlier ones together, or not at all --
+    files = [(target, blob), (sidecar_path(target), sidecar)]
     pdf_path = None
     if pdf_blob is not None:
         pdf_path = target.with_suffix(".pdf")
-        write_atomic(pdf_path, pdf_blob)
+        files.append((pdf_path, pdf_blob))
+    commit(files)
     return RenderResult(target, document, timings, 0, pdf_path, pages)
 
 
@@ -436,18 +420,37 @@ def render(project: Path, year: int, output: Path | None = None, client: str = "
     return render_many(project, year, [client], output, use_cache, jobs, pdf, watermark)[0]
 
 
+def _check_request(manifest: Manifest, year: int, clients: list[str], output: Path | None, watermark: str) -> None:
+    """Refuse, before any work, what the command line asks for that cannot be written: a client name
+    or watermark a document or a file name cannot hold, an output outside its folder or onto an input."""
+    wrong_year = edition_year_problem(year, manifest.horizon)
+    if wrong_year is not None:
+        raise ProblemsFound([wrong_year])
+    for option, value in [("--client", c) for c in clients if c] + [("--watermark", watermark)] * bool(watermark):
+        problem = limits.text_problem(value)
+        if problem:
+            shown = value if len(value) <= 40 else value[:39] + "…"
+            raise OutputError(f"{option} {shown!r} {problem}", code="bad_name")
+    if output is not None:
+        manifest.check_output(output)
+    else:
+        for client in clients:
+            manifest.output_for(year, client)
+
+
 def render_many(project: Path, year: int, clients: list[str], output: Path | None = None, use_cache: bool = True,
                 jobs: int | None = None, pdf: bool = False, watermark: str = "",
                 progress: Progress = _quiet) -> list[RenderResult]:
     """Render one edition for several clients: data and charts are prepared once, the client
     editions are written in parallel processes.  With `use_cache`, the render is recorded so that
     the command line can skip an identical one (see :mod:`reportkit.fingerprint`)."""
-    from concurrent.futures import ProcessPoolExecutor
+    from .workers import worker_pool
 
     if output is not None and len(clients) > 1:
         raise OutputError("--output names one file; with several clients use the manifest's client_output pattern",
                           code="bad_argument")
     project = project.resolve()
+    _check_request(load_manifest(project), year, clients, output, watermark)
     office = None
     if pdf:
         from .pdf import Office
@@ -464,7 +467,7 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
                        for i, w in enumerate(work)]
         elif workers > 1:
             progress(f"writing {len(work)} editions in {workers} processes")
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with worker_pool(workers) as pool:
                 results = list(pool.map(_deliver_job, work))
         else:
             results = [deliver(*w, progress=progress) for w in work]
