@@ -126,7 +126,8 @@ class Office:
 
     def __init__(self, soffice: str, profile: str, pipe: str, log: str):
         self.cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
-                    "--nologo", "--nodefault", "--nolockcheck", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
+                    "--nologo", "--nodefault", "--nolockcheck",
+                    f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
         self.url = f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
