@@ -14,9 +14,10 @@ from conftest import ROOT, docx_findings, run_cli
 
 pytestmark = pytest.mark.slow
 
-# The seed's table of contents: 摘要, eight chapters and 25 sections, in order.
+# The seed's table of contents (摘要, eight chapters and 25 sections, in order), with the front pages a
+# client expects before chapter one: key findings, then how the figures were obtained.
 OUTLINE = [
-    (1, "摘要"),
+    (1, "摘要"), (1, "核心观点"), (1, "研究方法与免责声明"),
     (1, "第一章 中国工业大模型产业研发规模分析"),
     (2, "一、研发投入情况"), (2, "二、研发人员数量与结构"), (2, "三、研发成果与专利情况"), (2, "四、研发规模增长趋势与预测"),
     (1, "第二章 中国工业大模型产业建设现状"),
@@ -57,10 +58,10 @@ def body_text(d: docx.Document) -> str:
 def test_outline_matches_the_seed(document) -> None:
     heads = [(int(p.style.name[-1]), p.text) for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
     assert heads == OUTLINE
-    assert len(OUTLINE) == 34
+    assert len(OUTLINE) == 36
 
 
-def test_toc_lists_the_34_entries_in_order(report: Path) -> None:
+def test_toc_lists_the_36_entries_in_order(report: Path) -> None:
     import zipfile
 
     xml = zipfile.ZipFile(report).read("word/document.xml").decode()
@@ -176,16 +177,25 @@ def test_the_summary_and_the_source_notes_state_the_as_of_dates(document) -> Non
     assert market, "a sheet whose figures stand earlier says so in its source note"
 
 
-def test_the_forecast_method_is_stated(document) -> None:
-    note = [p.text for p in document.paragraphs if p.text.startswith("预测方法说明")]
-    assert note and "复合增长法" in note[0] and "当年预测值 = 上年数值 ×（1+当年增速假设）" in note[0]
-    assert "2024-2025年的中国大模型市场规模采用中商产业研究院的预测值" in note[0]
+def test_the_forecast_method_is_stated_in_the_methods_page(document) -> None:
+    text = "".join(p.text for p in _part(document, "研究方法与免责声明"))
+    assert "复合增长法" in text and "当年预测值 = 上年数值 ×（1+当年增速假设）" in text
+    assert "2024-2025年的中国大模型市场规模采用中商产业研究院的预测值" in text
+    assert "2026年起为本报告预测" in text
     assert "分析师录入" not in body_text(document), "no internal wording in what the client reads"
 
 
 # ---------------------------------------------------------------- what a paying client would accept
 
 MAX_ILLUSTRATIVE_EXHIBITS = 6
+
+
+def _part(document: docx.Document, title: str) -> list:
+    """The paragraphs of the front part or chapter headed `title`, up to the next Heading 1."""
+    paras = document.paragraphs
+    start = next(i for i, p in enumerate(paras) if p.text == title and p.style.name == "Heading 1")
+    end = next((i for i in range(start + 1, len(paras)) if paras[i].style.name == "Heading 1"), len(paras))
+    return paras[start + 1:end]
 
 
 def _exhibits(document: docx.Document) -> list[tuple[str, object, str]]:
@@ -236,6 +246,27 @@ def test_illustrative_figures_in_the_text_are_marked_where_they_are_printed(repo
     text = body_text(document)
     for n in entries:
         assert f"{n['printed']}（示例）" in text or f"{n['printed']}" not in text.replace("（示例）", ""), n["printed"]
+
+
+def test_key_findings_follow_the_summary_with_numbered_figures_from_the_data(report: Path, document) -> None:
+    heads = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert heads[:3] == ["摘要", "核心观点", "研究方法与免责声明"]
+    items = [p for p in _part(document, "核心观点") if p.text.strip()]
+    assert 5 <= len(items) <= 7 and all(p.style.name == "List Number Plain" for p in items)
+    traced = [n["printed"] for n in _sidecar(report)["numbers"]
+              if n["where"].get("chapter") == "核心观点" and n["cells"] and re.search(r"\d", n["printed"])]
+    for item in items:
+        assert sum(1 for p in traced if p in item.text) >= 2, f"figures traced to workbook cells: {item.text}"
+    rows = _cell_values("市场规模.xlsx", "市场规模")
+    v2023 = dict(zip([str(h) for h in rows["指标"]], rows["市场规模"]))["2023"]
+    assert f"{v2023:g}亿元" in items[0].text
+
+
+def test_the_methods_page_states_sources_date_method_illustrative_data_and_a_disclaimer(document) -> None:
+    text = "".join(p.text for p in _part(document, "研究方法与免责声明"))
+    for needed in ("数据来源", "本报告数据截至2024年12月31日", "预测方法", "（示例）", "示例数据", "免责声明",
+                   "不构成任何投资", "瑞研产业研究院"):
+        assert needed in text, needed
 
 
 def test_forecasts_are_credited_to_whoever_made_them(document) -> None:
