@@ -376,3 +376,9 @@ def test_percentages_are_never_compounded(document) -> None:
         for row in table.rows[1:]:
             label = row.cells[0].text
             assert "（%）" not in label and not label.endswith("率"), f"{cap}: {label}"
+
+
+def test_each_front_page_and_chapter_one_start_a_new_page(document) -> None:
+    for title in ("核心观点", "研究方法与免责声明", "第一章 中国工业大模型产业研发规模分析"):
+        heading = next(p for p in document.paragraphs if p.text == title and p.style.name == "Heading 1")
+        assert heading._p.getprevious().xpath(".//w:br/@w:type") == ["page"], title
