@@ -174,3 +174,13 @@ def test_a_quoted_percent_sign_only_decorates(tmp_path: Path) -> None:
 
 def test_policy_rows_fixture_is_consistent() -> None:
     assert POLICY_ROWS[5][0] == "文件名称"
+
+
+@pytest.mark.parametrize("text, date", [("2023-07-13", "2023-07-13"), ("2023/7", "2023-07"), ("2023年7月13日", "2023-07-13"),
+                                        ("2023年7月", "2023-07"), ("2024年1-9月", None), ("2023-7/1", None),
+                                        ("2023-13-01", None)])
+def test_dates_typed_as_text(text: str, date: str | None) -> None:
+    from reportkit.data.tables import parse_date_text
+
+    found = parse_date_text(text)
+    assert (str(found) if found else None) == date, "a span such as 2024年1-9月 is text, not 9 January"

@@ -99,3 +99,12 @@ def test_bad_derivations_are_located(tmp_path: Path, call: str, message: str) ->
                                                     "demand.md.j2": MINI_TEMPLATES["demand.md.j2"] + "\n{{ " + call + " }}\n"})
     res = run_cli("check", "--year", "2024", "--project", str(proj))
     assert res.returncode == 1 and message in res.stdout and "templates/demand.md.j2:" in res.stdout
+
+
+def test_a_caption_unit_covers_the_rate_columns(tmp_path: Path) -> None:
+    templates = {**MINI_TEMPLATES, "policy.md.j2": '{{ table("market_size", title="规模", derive=["yoy", "cagr"]) }}\n'}
+    proj = make_project(tmp_path / "p", templates=templates)
+    out = render_ok("--year", "2024", "--project", str(proj), "--no-cache")
+    captions = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Caption"]
+    assert "图表2：2020-2026年中国工业大模型市场规模（单位：亿元；增速：%）" in captions
+    assert "图表5：规模（单位：亿元；增速、年均增速：%）" in captions

@@ -18,7 +18,6 @@ from ..errors import DataError, Location, Problem, ProblemsFound, ReportkitError
 from ..intake import open_package, read_file
 from .tables import (
     ASSUMPTION_LABEL,
-    DATE_TEXT_RE,
     UNIT_HEADER,
     YEAR_HEADER,
     CellRef,
@@ -27,6 +26,7 @@ from .tables import (
     DateValue,
     RawRow,
     RawTable,
+    parse_date_text,
     Scalar,
 )
 
@@ -37,7 +37,6 @@ EXCEPTION_TARGET = re.compile(r"^\s*([A-Za-z]{1,3}[1-9][0-9]*)\s+([a-z_]+)\s*$")
 REQUIRED_META = ("ID", "标题", "单位", "来源")
 MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can draw it --
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-DATE_TEXT = DATE_TEXT_RE
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 # -- and U+E000-E002, the pipeline's own tags around printed figures: data must not forge one --
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue002]")
@@ -223,9 +222,9 @@ class _SheetReader:
             return None
         if isinstance(raw, (_dt.datetime, _dt.date)):
             return DateValue(raw.year, raw.month, raw.day)
-        m = DATE_TEXT.match(_text(raw))
-        if m and m.group(3) and 1 <= int(m.group(2)) <= 12:
-            return DateValue(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        date = parse_date_text(_text(raw))
+        if date is not None and date.day is not None:
+            return date
         self.problems.append(Problem("bad_value", f"截至 must be a date such as 2023-12-31, found "
                                      f"{_quoted(_text(raw))!r}", Location(self.file, self.sheet, ref.cell)))
         return None
@@ -357,10 +356,8 @@ class _SheetReader:
         if numeric:
             self.problem("not_a_number", f'expected a number, found "{_quoted(text)}"', row, col)
             return None
-        m = DATE_TEXT.match(text)
-        if m and 1 <= int(m.group(2)) <= 12:
-            return DateValue(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
-        return text
+        date = parse_date_text(text)
+        return date if date is not None else text
 
     def _check_total(self, table: RawTable) -> None:
         if table.must_total is None or not table.is_series:

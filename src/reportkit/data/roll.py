@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import DataError, Location, ProblemsFound
-from .tables import ASSUMPTION_LABEL, DATE_TEXT_RE, YEAR_HEADER, DateValue, last_actual_year
+from .tables import ASSUMPTION_LABEL, YEAR_HEADER, DateValue, last_actual_year, parse_date_text
 
 
 def _header_row(ws) -> int | None:
@@ -62,10 +62,8 @@ def _as_of_cell(ws, header: int):
 def _date_of(value) -> DateValue | None:
     if hasattr(value, "year") and hasattr(value, "month"):
         return DateValue(value.year, value.month, getattr(value, "day", None))
-    m = DATE_TEXT_RE.match(str(value or ""))
-    if m and m.group(3):
-        return DateValue(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    return None
+    date = parse_date_text(str(value or ""))
+    return date if date is not None and date.day is not None else None
 
 
 def roll_sheet(ws, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> None:

@@ -13,7 +13,21 @@ from typing import Union
 YEAR_HEADER = re.compile(r"^\s*(\d{4})\s*(E|F|e|f|预测|\(E\)|（E）|\(预测\)|（预测）)?\s*$")
 UNIT_HEADER = re.compile(r"^(?P<base>.+?)\s*[（(](?P<unit>[^（）()]+)[）)]\s*$")
 ASSUMPTION_LABEL = re.compile(r"^(?P<base>.+?)\s*[（(]预测增速[）)]\s*$")
-DATE_TEXT_RE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?\s*$")
+DATE_TEXT_RE = re.compile(r"^\s*(\d{4})(?:(?P<sep>[-/.])(?P<m1>\d{1,2})(?:(?P=sep)(?P<d1>\d{1,2}))?"
+                          r"|年(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})日)?)\s*$")
+"""A date typed as text: 2023-07-13, 2023/7, 2023.07.13, 2023年7月13日 or 2023年7月 — one separator
+throughout, so a span such as 2024年1-9月 is text, not 9 January."""
+
+
+def parse_date_text(text: str) -> DateValue | None:
+    """The date `text` spells (month or day precision), or None when it is not one."""
+    m = DATE_TEXT_RE.match(text)
+    if not m:
+        return None
+    month, day = m.group("m1") or m.group("m2"), m.group("d1") or m.group("d2")
+    if not 1 <= int(month) <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return None
+    return DateValue(int(m.group(1)), int(month), int(day) if day else None)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,9 @@ def record_columns(table: RecordTable, derive: Any) -> list[tuple[str, str, list
                 raise _fail('difference takes two columns: {"difference": ["列A", "列B"]} is 列B - 列A')
             a, b = (_numbers(table, c) for c in arg)
             values = [y - x if x is not None and y is not None else None for x, y in zip(a, b)]
-            out.append((f"{table.resolve(arg[1])}较{table.resolve(arg[0])}变化", "change", values))  # type: ignore[misc]
+            points = "（百分点）" if table.unit_of(arg[1]) == "%" else ""
+            out.append((f"{table.short_name(arg[1])}较{table.short_name(arg[0])}变化{points}", "change",
+                        values))  # type: ignore[misc]
             continue
         nums = _numbers(table, arg)
         present = [v for v in nums if v is not None]

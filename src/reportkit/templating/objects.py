@@ -283,6 +283,10 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
             for k in yearly:
                 body_rows.append(tuple([TableCell(derived.per_year_label(k, s, alone))]
                                        + [_derived_cell(k, derived.per_year(k, s, y), 1) for y in years] + dash))
+    # -- a caption's unit covers every column: rates beside 亿元 values say they are % --
+    rates = [n for k, n in (("yoy", "增速"), ("cagr", "年均增速"), ("share", "占比")) if k in kinds]
+    if rates and table.unit and table.unit != "%":
+        unit_note = f"{unit_note}；{'、'.join(rates)}：%"
     return Table(title.strip(), source_note(table, source), header, tuple(body_rows), unit_note=unit_note)
 
 
