@@ -378,7 +378,9 @@ def test_percentages_are_never_compounded(document) -> None:
             assert "（%）" not in label and not label.endswith("率"), f"{cap}: {label}"
 
 
-def test_each_front_page_and_chapter_one_start_a_new_page(document) -> None:
-    for title in ("核心观点", "研究方法与免责声明", "第一章 中国工业大模型产业研发规模分析"):
+def test_each_front_page_and_every_chapter_start_a_new_page(document) -> None:
+    titles = ["核心观点", "研究方法与免责声明"] + [t for lvl, t in OUTLINE if lvl == 1 and t.startswith("第")]
+    for title in titles:
         heading = next(p for p in document.paragraphs if p.text == title and p.style.name == "Heading 1")
-        assert heading._p.getprevious().xpath(".//w:br/@w:type") == ["page"], title
+        assert heading.paragraph_format.page_break_before, title
+        assert not heading._p.getprevious().xpath(".//w:br[@w:type='page']"), f"{title}: no blank page before it"

@@ -61,6 +61,9 @@ class Heading:
     number: str = ""
     toc: bool = True
     pos: Pos = field(default_factory=Pos)
+    new_page: bool = False
+    """Starts a page (chapters and front pages): set on the heading itself, so no break paragraph
+    can land alone at the foot of a full page and leave a blank one."""
 
     @property
     def full_text(self) -> str:

@@ -22,7 +22,7 @@ from .context import Data, build_data, collect_data
 from .data import DateValue, load_edition, read_edition
 from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
 from .markup import read_markup
-from .model import (Block, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta, Paragraph, Provenance,
+from .model import (Block, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta, PageBreak, Paragraph, Provenance,
                     SectionBreak, Table, TableOfContents, TocEntry)
 from .numbering import caption_text, chapter_number, number_blocks, section_number
 from .templating import Ledger, Registry, make_environment, render_template, template_functions
@@ -142,12 +142,19 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
             problems.extend(_dated_after(found, edition.as_of, f"templates/{template}"))
         return found
 
+    def new_page(heading: Heading) -> Heading:
+        # -- every front page and chapter starts a page; the first follows the contents' section
+        # break already, and a template's own page_break() just before is folded into the heading --
+        while blocks and isinstance(blocks[-1], PageBreak):
+            blocks.pop()
+        return dataclasses.replace(heading, new_page=bool(blocks))
+
     front, chapters = manifest.outline(edition.year)
     for fp in front:
-        blocks.append(Heading(1, fp.title))
+        blocks.append(new_page(Heading(1, fp.title)))
         blocks.extend(part(fp.template))
     for ci, chapter in enumerate(chapters, start=1):
-        blocks.append(Heading(1, chapter.title, chapter_number(ci)))
+        blocks.append(new_page(Heading(1, chapter.title, chapter_number(ci))))
         for si, section in enumerate(chapter.sections, start=1):
             blocks.append(Heading(2, section.title, section_number(si)))
             blocks.extend(part(section.template))

@@ -164,6 +164,8 @@ class DocxWriter:
 
     def heading(self, block: Heading) -> None:
         p = self.para(f"heading_{min(block.level, 4)}", block.full_text)
+        if block.new_page:
+            p.paragraph_format.page_break_before = True
         if block.toc and block.level <= 2:
             self.bookmark_id += 1
             oxml.add_bookmark(p, heading_anchor(self.heading_index), self.bookmark_id)
