@@ -582,10 +582,10 @@ def drawn_spec(spec: ChartSpec) -> ChartSpec:
 def aspect(spec: ChartSpec) -> float:
     """Height over width: room for the plot, the axis labels and the legend below it."""
     if spec.kind in ("pie", "donut"):
-        return 0.42
+        return 0.36
     if spec.kind == "barh":
-        return min(0.75, max(0.36, 0.05 * len(spec.categories) + 0.12))
-    return 0.5
+        return min(0.7, max(0.32, 0.045 * len(spec.categories) + 0.1))
+    return 0.42
 
 
 def chart_xml(spec: ChartSpec, rel_id: str) -> bytes:
