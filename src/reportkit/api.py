@@ -86,28 +86,29 @@ class Edition:
         """The table as a DataFrame: a series table with its rows as the index and its years as
         columns (``2024E`` for a forecast year, computed forecasts included); a record table with one
         row per record.  `attrs` carries the unit, the source, the 示例 flag and the as-of date."""
-        pd = _pandas()
+        pandas = _pandas()
         from .context import SeriesTable
 
         table = self.data[table_id]
         if isinstance(table, SeriesTable):
             columns = [f"{y}E" if table.is_forecast(y) else str(y) for y in table.years]
             rows = {s.label: [float(s[y]) if s.has(y) else None for y in table.years] for s in table.rows}
-            frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+            frame = pandas.DataFrame.from_dict(rows, orient="index", columns=columns)
             frame.index.name = table.raw.header_label or "指标"
         else:
-            frame = pd.DataFrame([{c: _plain(r[c]) for c in table.columns} for r in table.records],
+            frame = pandas.DataFrame([{c: _plain(r[c]) for c in table.columns} for r in table.records],
                                  columns=table.columns)
         frame.attrs.update({"id": table.id, "title": table.title, "unit": table.unit, "source": table.source,
                             "illustrative": table.illustrative, "file": table.file, "sheet": table.sheet,
                             "as_of": str(table.raw.as_of) if table.raw.as_of else None})
-        return frame
+        result: pd.DataFrame = frame
+        return result
 
     def metrics(self, table_id: str) -> pd.DataFrame:
         """Per row of a series table: first and latest actual year and value, year-on-year growth and
         CAGR to the latest year (fractions), share of the table total in that year, and the last
         (horizon) value with its CAGR from the latest actual year."""
-        pd = _pandas()
+        pandas = _pandas()
         from .context import SeriesTable
 
         table = self.data[table_id]
@@ -129,7 +130,8 @@ class Edition:
                 "cagr_to_last": float(s.cagr(latest.year, last.year))
                 if last.year > latest.year and float(latest.value) > 0 else None,
             })
-        return pd.DataFrame(out).set_index("row")
+        result: pd.DataFrame = pandas.DataFrame(out).set_index("row")
+        return result
 
     def check(self) -> Findings:
         """Everything `reportkit check --year` reports for this edition (templates included)."""

@@ -45,10 +45,11 @@ class Num(float):
     def __repr__(self) -> str:
         return f"Num({float(self)!r}, unit={self.unit!r}, expr={self.expr!r})"
 
-    def __reduce__(self):  # keep provenance through pickling (process pools)
+    def __reduce__(self) -> tuple[type, tuple[float, str, tuple[CellRef, ...], str]]:
+        # -- keep provenance through pickling (process pools) --
         return (Num, (float(self), self.unit, self.refs, self.expr))
 
-    def _combine(self, other: object, value: float, op: str, keeps_unit: bool, reverse: bool = False) -> "Num":
+    def _combine(self, other: float, value: float, op: str, keeps_unit: bool, reverse: bool = False) -> "Num":
         refs = self.refs + tuple(r for r in getattr(other, "refs", ()) if r not in self.refs)
         mine = self.expr or (self.refs[-1].cell if self.refs else repr(float(self)))
         theirs = getattr(other, "expr", "") or repr(other)
@@ -57,29 +58,29 @@ class Num(float):
         unit = self.unit if keeps_unit and (not isinstance(other, Num) or other_unit == self.unit) else ""
         return Num(value, unit, refs, expr)
 
-    def __add__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(self) + float(other), "+", True)  # type: ignore[arg-type]
+    def __add__(self, other: float) -> "Num":
+        return self._combine(other, float(self) + float(other), "+", True)
 
-    def __radd__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(other) + float(self), "+", True, True)  # type: ignore[arg-type]
+    def __radd__(self, other: float) -> "Num":
+        return self._combine(other, float(other) + float(self), "+", True, True)
 
-    def __sub__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(self) - float(other), "-", True)  # type: ignore[arg-type]
+    def __sub__(self, other: float) -> "Num":
+        return self._combine(other, float(self) - float(other), "-", True)
 
-    def __rsub__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(other) - float(self), "-", True, True)  # type: ignore[arg-type]
+    def __rsub__(self, other: float) -> "Num":
+        return self._combine(other, float(other) - float(self), "-", True, True)
 
-    def __mul__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(self) * float(other), "×", False)  # type: ignore[arg-type]
+    def __mul__(self, other: float) -> "Num":
+        return self._combine(other, float(self) * float(other), "×", False)
 
-    def __rmul__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(other) * float(self), "×", False, True)  # type: ignore[arg-type]
+    def __rmul__(self, other: float) -> "Num":
+        return self._combine(other, float(other) * float(self), "×", False, True)
 
-    def __truediv__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(self) / float(other), "/", False)  # type: ignore[arg-type]
+    def __truediv__(self, other: float) -> "Num":
+        return self._combine(other, float(self) / float(other), "/", False)
 
-    def __rtruediv__(self, other: object) -> "Num":  # type: ignore[override]
-        return self._combine(other, float(other) / float(self), "/", False, True)  # type: ignore[arg-type]
+    def __rtruediv__(self, other: float) -> "Num":
+        return self._combine(other, float(other) / float(self), "/", False, True)
 
     def __neg__(self) -> "Num":
         return Num(-float(self), self.unit, self.refs, f"-{self.expr}")

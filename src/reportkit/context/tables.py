@@ -195,7 +195,7 @@ class SeriesTable(_TableBase):
 
     @property
     def years(self) -> list[int]:
-        return sorted(self._columns)  # type: ignore[arg-type]
+        return sorted(y for y in self._columns if y is not None)
 
     @property
     def actual_years(self) -> list[int]:

@@ -507,7 +507,7 @@ def _build_bar_line(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[
     # -- the rate reads off its own right-hand axis --
     # -- its scale starts well below the data to lift the line; below-zero ticks are left blank
     # (the number format's empty negative section) unless the rates themselves go negative --
-    fmt_axis = axis_format(rates, spec.unit2 == "%")
+    fmt_axis = axis_format(list(rates), spec.unit2 == "%")
     if lo >= 0:
         fmt_axis = f"{fmt_axis};;{fmt_axis}"
     _axes(plot, SECONDARY, spec, spec.unit2, fmt_axis, secondary=True, bounds=(lo - span * 2.1, hi + span * 0.3))
@@ -624,7 +624,8 @@ def chart_xml(spec: ChartSpec, rel_id: str) -> bytes:
     ext = _c(space, "externalData")
     ext.set(f"{{{R_NS}}}id", rel_id)
     _c(ext, "autoUpdate", 0)
-    return etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+    xml: bytes = etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return xml
 
 
 __all__ = ["KINDS", "aspect", "chart_xml", "drawn_spec", "extra_series", "number_format", "workbook_bytes"]

@@ -100,7 +100,7 @@ def record_columns(table: RecordTable, derive: Any) -> list[tuple[str, str, list
             values = [y - x if x is not None and y is not None else None for x, y in zip(a, b)]
             points = "（百分点）" if table.unit_of(arg[1]) == "%" else ""
             out.append((f"{table.short_name(arg[1])}较{table.short_name(arg[0])}变化{points}", "change",
-                        values))  # type: ignore[misc]
+                        values))
             continue
         nums = _numbers(table, arg)
         present = [v for v in nums if v is not None]

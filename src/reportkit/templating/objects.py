@@ -7,9 +7,10 @@ Pure data work: no drawing and no Word here.  The chart picture is made later fr
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from ..context.tables import Num, RecordTable, SeriesTable
+from ..context.num import Num
+from ..context.tables import RecordTable, SeriesTable
 from ..data.tables import DateValue
 from ..errors import TemplateError
 from ..model import CHART_ENGINES, ChartSeries, ChartSpec, Figure, Provenance, Table, TableCell
@@ -132,19 +133,28 @@ def _series_chart(table: SeriesTable, kind: str, rows: Any, start: Any, end: Any
         return spec, tuple(x for lb, v in series.items() for x in _sources(lb, cats, v))
     bars = labels[0]
     bar_values = nums(bars)
+    fmt: Callable[[Any], str]
     if line is not None:
         table.row(line)
         line_values = nums(line)
         second = plotted(line, line_values, axis="right", as_line=True)
-        unit2, fmt = table.unit, filters.num
+        unit2, fmt = table.unit, _num
     else:
         s = table.row(bars)
         line_values = [s.yoy(y) if s.has(y) and s.has(y - 1) else None for y in years]
         second = ChartSeries("同比增速", tuple(None if g is None else float(g) * 100 for g in line_values),
                              axis="right", as_line=True)
-        unit2, fmt = "%", lambda g: filters.pct(g, 1)
+        unit2, fmt = "%", _pct1
     spec = ChartSpec(kind, cats, (plotted(bars, bar_values), second), forecast, u, unit2)
     return spec, _sources(bars, cats, bar_values) + _sources(second.name, cats, line_values, fmt)
+
+
+def _pct1(value: Any) -> str:
+    return filters.pct(value, 1)
+
+
+def _num(value: Any) -> str:
+    return filters.num(value)
 
 
 def _derived_chart(table: SeriesTable, kind: str, derive: str, rows: Any, start: Any,
@@ -159,8 +169,7 @@ def _derived_chart(table: SeriesTable, kind: str, derive: str, rows: Any, start:
     plotted = tuple(ChartSeries(lb, tuple(None if v is None else float(v) * 100 for v in vals))
                     for lb, vals in series.items())
     spec = ChartSpec(kind, cats, plotted, tuple(table.is_forecast(y) for y in years), "%")
-    fmt = lambda v: filters.pct(v, 1)  # noqa: E731 -- one-line formatter for the provenance text
-    return spec, tuple(x for lb, vals in series.items() for x in _sources(lb, cats, vals, fmt))
+    return spec, tuple(x for lb, vals in series.items() for x in _sources(lb, cats, vals, _pct1))
 
 
 def _record_chart(table: RecordTable, kind: str, label: str | None, value: str | None,
@@ -209,6 +218,10 @@ def _derived_cell(kind: str, value: Num | None, digits: int) -> TableCell:
     return TableCell(text, numeric=True, source=provenance(value, text))
 
 
+def _record_derived_cell(kind: str, value: Num | None) -> TableCell:
+    return _derived_cell(kind, value, _decimals([float(value)]) if value is not None else 0)
+
+
 def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = None, start: Any = None,
                 end: Any = None, columns: Sequence[str] | None = None, growth: bool = False,
                 transpose: bool | None = None, source: str | None = None,
@@ -231,8 +244,7 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
         header = tuple(TableCell(c) for c in cols) + tuple(TableCell(h, numeric=True) for h, _k, _v in extra)
         body = tuple(tuple(_cell(r[c], _decimals([r[c]]) if digits is None and isinstance(r[c], float)
                                  else (int(digits) if digits is not None else 0)) for c in cols)
-                     + tuple(_derived_cell(k, v[i], _decimals([v[i]]) if v[i] is not None else 0)
-                             for _h, k, v in extra)
+                     + tuple(_record_derived_cell(k, v[i]) for _h, k, v in extra)
                      for i, r in enumerate(table.records))
         if table.unit == "":
             unit_note = ""

@@ -73,7 +73,11 @@ def validate(data: Data, settings: CheckSettings, as_of: DateValue, previous: Da
     # -- two checks may see the same fault in the same cell (a note that calls an actual year both
     # forecast and estimated): say it once --
     seen: set[tuple[str, Location]] = set()
-    unique = [p for p in problems if (p.code, p.location) not in seen and not seen.add((p.code, p.location))]
+    unique = []
+    for p in problems:
+        if (p.code, p.location) not in seen:
+            seen.add((p.code, p.location))
+            unique.append(p)
     return apply_exceptions(unique, data)
 
 

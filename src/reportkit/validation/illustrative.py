@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..context import Data, RecordTable
+from ..context import Data, RecordTable, SeriesTable
 from ..data.tables import CellRef
 from ..errors import Location, Problem
 
@@ -39,7 +39,7 @@ def organisations(data: Data) -> set[str]:
     return names
 
 
-def _texts(table) -> Iterator[tuple[str, CellRef]]:
+def _texts(table: SeriesTable | RecordTable) -> Iterator[tuple[str, CellRef]]:
     """The row labels and the organisation columns of a table: what its values are attached to."""
     raw = table.raw
     entity = [bool(ENTITY_HEADER.search(c.base or c.name)) for c in raw.columns]

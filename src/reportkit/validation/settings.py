@@ -182,7 +182,7 @@ def _rule(raw: Any, index: int, problems: list[Problem]) -> Rule | None:
         return None
     total = raw.get("total")
     return Rule(name.strip(), kind, refs, float(tolerance), str(raw.get("why", "")),
-                float(total) if kind == "sum" and _number(total) else None)
+                float(total) if kind == "sum" and isinstance(total, (int, float)) else None)
 
 
 def parse_settings(raw_checks: Any, raw_rules: Any, problems: list[Problem]) -> CheckSettings:
