@@ -103,3 +103,13 @@ def test_bench_times_both_chart_engines_side_by_side(tmp_path: Path) -> None:
     assert cold["image"]["charts_drawn"][0] > 0, "the image engine draws every chart on a cold render"
     header = next(line for line in proc.stdout.splitlines() if "measure" in line and "target" in line)
     assert header.index("native") < header.index("image")
+
+
+def test_the_one_cell_measure_finds_its_number() -> None:
+    from rkbench.measures import CELL_FILE, CELL_SHEET
+    from rkbench.project import YEAR, first_number
+
+    found = first_number(ROOT / "datasets" / str(YEAR) / CELL_FILE, CELL_SHEET)
+    assert found is not None, "the workbook the bench edits still has a series under a year header"
+    cell, value = found
+    assert isinstance(value, (int, float)) and not cell.startswith(("A", "B"))

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Callable
 
 from .proc import Run, Series, reportkit, run
-from .project import ROOT, YEAR, clear, read_cell, set_cell
+from .project import ROOT, YEAR, clear, first_number, set_cell
 
 CLIENTS = ["A", "B", "C", "D", "E"]
-# -- the one cell the "one cell changed" measure edits: a number that feeds one table's charts --
-CELL_FILE, CELL_SHEET, CELL = "研发投入.xlsx", "研发投入规模", "C9"
+# -- where the "one cell changed" measure edits one number: a series that feeds one table's charts --
+CELL_FILE, CELL_SHEET = "研发投入.xlsx", "研发投入规模"
 SCALES = (1, 4, 16)
 RENDER = ["render", "--year", str(YEAR), "--timings"]
 FONTS = ROOT / "src" / "reportkit" / "resources" / "fonts.conf"
@@ -85,18 +85,19 @@ def measure_warm(proj: Path, n: int) -> Series:
 def measure_cell(proj: Path, n: int) -> Series:
     book = proj / "datasets" / str(YEAR) / CELL_FILE
     original = book.read_bytes()
-    base = read_cell(book, CELL_SHEET, CELL)
-    if not isinstance(base, (int, float)):
-        raise SystemExit(f"bench: {CELL_FILE} [{CELL_SHEET}] {CELL} holds {base!r}, not a number; "
+    found = first_number(book, CELL_SHEET)
+    if found is None:
+        raise SystemExit(f"bench: {CELL_FILE} [{CELL_SHEET}] has no number under its year header; "
                          "update CELL_* in bench/rkbench/measures.py")
+    cell, base = found
     # -- save once through openpyxl unchanged and render, so the timed runs differ from the last render
     #    by the one value only, not by how openpyxl writes a workbook --
-    set_cell(book, CELL_SHEET, CELL, base)
+    set_cell(book, CELL_SHEET, cell, base)
     reportkit(RENDER, proj)
 
     def step(i: int) -> Run:
         # -- a value never used before in this project, so neither the chart nor the data cache has it --
-        set_cell(book, CELL_SHEET, CELL, round(base + 0.01 * (i + 1), 4))
+        set_cell(book, CELL_SHEET, cell, round(base + 0.01 * (i + 1), 4))
         return reportkit(RENDER, proj)
 
     try:

@@ -110,7 +110,18 @@ def set_cell(path: Path, sheet: str, cell: str, value: float) -> None:
     wb.save(path)
 
 
-def read_cell(path: Path, sheet: str, cell: str) -> Any:
+def first_number(path: Path, sheet: str) -> tuple[str, float] | None:
+    """The first number of the first data row under the sheet's year header, not in its first year
+    column (so a growth rate from it changes too), and its value."""
     from openpyxl import load_workbook
 
-    return load_workbook(path, read_only=True)[sheet][cell].value
+    rows = list(load_workbook(path, read_only=True)[sheet].iter_rows())
+    for i, row in enumerate(rows):
+        years = [c for c in row[1:] if re.fullmatch(r"(19|20)\d\dE?", str(c.value or ""))]
+        if len(years) >= 2:
+            for data in rows[i + 1:]:
+                numbers = [c for c in data[2:] if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
+                if numbers:
+                    return numbers[0].coordinate, numbers[0].value
+            return None
+    return None
