@@ -241,7 +241,8 @@ def print_table(rows: list[list[str]], title: str, header: list[str]) -> None:
         table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
     for r in rows:
         table.add_row(*r, style="bold red" if "NO" in r else None)
-    Console(width=max(140, shutil.get_terminal_size().columns), soft_wrap=True).print(table)
+    # -- wide enough that no figure is cut, also when the output goes to a file --
+    Console(width=max(200, shutil.get_terminal_size().columns), soft_wrap=True).print(table)
 
 
 STAGES = ["load", "templates", "charts", "write", "pdf"]

@@ -260,12 +260,33 @@ class Office:
         # -- the profile can be removed only once nothing writes to it any more --
         until = time.monotonic() + 3
         while time.monotonic() < until:
-            self.proc.poll()
+            reap()
             try:
                 os.killpg(group, 0)
             except OSError:
                 return
             time.sleep(0.02)
+
+
+def adopt_orphans() -> None:
+    """Become the parent of LibreOffice's processes whose launcher died (Linux), so that they can be
+    reaped here at once instead of lingering as zombies where the system's init does not reap."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def reap() -> None:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def prop(name: str, value: Any) -> Any:
@@ -305,6 +326,7 @@ def main() -> int:
     parser.add_argument("--lifeline", type=int, required=True)
     parser.add_argument("--tmpdir", default="")
     args = parser.parse_args()
+    adopt_orphans()
     office = Office(args.soffice, args.profile, args.pipe, args.log)
     threading.Thread(target=watch_lifeline, args=(args.lifeline, office, args.tmpdir), daemon=True).start()
     try:
