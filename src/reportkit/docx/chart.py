@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-from typing import Callable
+from collections.abc import Callable
 
 from lxml import etree
 
 from ..errors import ChartError
-from ..house import AXIS_COLOR, GRID_COLOR, HEADING_FONT, LINE_COLOR, PALETTE, TEXT_COLOR
+from ..house import (
+    AXIS_COLOR,
+    GRID_COLOR,
+    HEADING_FONT,
+    LINE_COLOR,
+    PALETTE,
+    TEXT_COLOR,
+)
 from ..model import ChartSeries, ChartSpec
 
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"

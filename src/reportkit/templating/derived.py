@@ -5,7 +5,8 @@ came from (and with them the 示例 mark of an illustrative source).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..context.num import RATIO, Num
 from ..context.tables import RecordTable, Series, SeriesTable

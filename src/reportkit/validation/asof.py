@@ -8,7 +8,7 @@ its source note prints.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..context import Data, SeriesTable
 from ..data.tables import CellRef, DateValue, RawTable, last_actual_year
@@ -66,7 +66,7 @@ def _text_problems(text: str, ref: CellRef, as_of: DateValue, what: str) -> Iter
                           "stands earlier")
 
 
-def _series_problems(table: SeriesTable, as_of: DateValue, edition: DateValue) -> Iterator[Problem]:
+def _series_problems(table: SeriesTable, as_of: DateValue) -> Iterator[Problem]:
     raw = table.raw
     last = last_actual_year(as_of)
     own = raw.as_of is not None
@@ -109,7 +109,7 @@ def asof_problems(data: Data, edition: DateValue) -> list[Problem]:
             out.extend(_text_problems(text, ref, as_of, "the sheet's " + ("title" if ref == raw.meta_refs.get("标题")
                                                                          else "source note")))
         if isinstance(table, SeriesTable):
-            out.extend(_series_problems(table, as_of, edition))
+            out.extend(_series_problems(table, as_of))
         else:
             out.extend(_record_problems(raw, as_of))
     return out

@@ -7,7 +7,7 @@ in tables not flagged 示例); an illustrative table whose rows or texts name on
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..context import Data, RecordTable, SeriesTable
 from ..data.tables import CellRef

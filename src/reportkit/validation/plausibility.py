@@ -8,10 +8,11 @@ cell for a forecast computed from one.
 from __future__ import annotations
 
 import statistics
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..context import Data, RecordTable, SeriesTable
 from ..context.num import Num, is_count_unit
+from ..context.tables import LookupProblem
 from ..data.tables import ASSUMPTION_LABEL, CellRef
 from ..errors import Location, Problem
 from .settings import Bounds, CheckSettings
@@ -118,7 +119,7 @@ def _last_growth(table: SeriesTable, label: str) -> float | None:
     """The row's last actual year-on-year growth in percent, when it has two actual years."""
     try:
         series = table.row(label)
-    except Exception:  # -- a missing row is reported by the context stage --
+    except LookupProblem:  # -- a missing row is reported by the context stage --
         return None
     actual = [y for y in series.years if not table.is_forecast(y)]
     if len(actual) < 2 or float(series[actual[-2]]) <= 0:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import Location, Problem
@@ -88,11 +88,7 @@ class CheckSettings:
         for o in self.overrides:
             if o.table == table and row is not None and o.row == row:
                 values.update(o.values)
-        if not values:
-            return self.defaults
-        from dataclasses import replace
-
-        return replace(self.defaults, **values)
+        return replace(self.defaults, **values) if values else self.defaults
 
 
 def _problem(problems: list[Problem], message: str, code: str = "bad_value") -> None:
@@ -193,8 +189,6 @@ def parse_settings(raw_checks: Any, raw_rules: Any, problems: list[Problem]) -> 
     defaults = Bounds()
     values = _bound_values({k: v for k, v in checks.items() if k != "bounds"}, "[checks]", problems)
     if values:
-        from dataclasses import replace
-
         defaults = replace(defaults, **values)
     overrides = []
     raw_bounds = checks.get("bounds", [])

@@ -9,7 +9,7 @@ year estimated (测算/推算/估算) is stale too.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..context import Data, SeriesTable
 from ..context.tables import LookupProblem
