@@ -31,6 +31,10 @@ CHAPTER_KEYS = ("title", "sections", "since", "until")
 TITLE_FIELDS = ("start", "end", "year")
 
 
+def _in_editions(year: int, since: int | None, until: int | None) -> bool:
+    return (since is None or year >= since) and (until is None or year <= until)
+
+
 @dataclass(frozen=True)
 class Part:
     """A titled piece of the outline rendered from one template (a section or front matter)."""
@@ -43,7 +47,7 @@ class Part:
     """The last edition that has it; None: every later edition."""
 
     def in_edition(self, year: int) -> bool:
-        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+        return _in_editions(year, self.since, self.until)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class Chapter:
     until: int | None = None
 
     def in_edition(self, year: int) -> bool:
-        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+        return _in_editions(year, self.since, self.until)
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,13 @@ def axis_format(values: list[float | None], percent: bool = False) -> str:
     return base + '"%"' if percent else base
 
 
+def _quiet_ticks(axis: etree._Element) -> None:
+    """Labels beside the axis, no tick marks: the house look."""
+    _c(axis, "majorTickMark", "none")
+    _c(axis, "minorTickMark", "none")
+    _c(axis, "tickLblPos", "nextTo")
+
+
 def _axes(plot: etree._Element, ids: tuple[int, int], spec: ChartSpec, unit: str, fmt: str, *, bar_dir: str = "col",
           secondary: bool = False, hidden: bool = False, bounds: tuple[float, float] | None = None) -> None:
     cat_pos, val_pos = ("l", "b") if bar_dir == "bar" else ("b", "l")
@@ -265,9 +272,7 @@ def _axes(plot: etree._Element, ids: tuple[int, int], spec: ChartSpec, unit: str
     _c(cat, "delete", 1 if secondary else 0)
     _c(cat, "axPos", cat_pos)
     _c(cat, "numFmt", formatCode="General", sourceLinked="1")
-    _c(cat, "majorTickMark", "none")
-    _c(cat, "minorTickMark", "none")
-    _c(cat, "tickLblPos", "nextTo")
+    _quiet_ticks(cat)
     _sp_pr(cat, line=AXIS_COLOR)
     _tx_pr(cat)
     _c(cat, "crossAx", ids[1])
@@ -289,9 +294,7 @@ def _axes(plot: etree._Element, ids: tuple[int, int], spec: ChartSpec, unit: str
         grid = _c(val, "majorGridlines")
         _sp_pr(grid, line=GRID_COLOR)
     _c(val, "numFmt", formatCode=fmt, sourceLinked="0")
-    _c(val, "majorTickMark", "none")
-    _c(val, "minorTickMark", "none")
-    _c(val, "tickLblPos", "nextTo")
+    _quiet_ticks(val)
     _sp_pr(val, no_line=True)
     _tx_pr(val)
     _c(val, "crossAx", ids[0])
