@@ -202,15 +202,6 @@ def test_client_name_on_cover_header_and_properties(delivered) -> None:
         assert 'string="内部资料"' in headers
 
 
-def test_missing_libreoffice_is_explained(tmp_path: Path) -> None:
-    proj = make_project(tmp_path / "p")
-    res = run_cli("render", "--year", "2024", "--project", str(proj), "--pdf",
-                  env={"REPORTKIT_SOFFICE": str(tmp_path / "no-soffice")})
-    assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert "apt-get install libreoffice-writer-nogui" in res.stderr
-    assert not (proj / "build" / "2024").exists(), "no output is written"
-
-
 def test_one_libreoffice_served_the_batch_and_left_nothing(delivered) -> None:
     # -- each launch is its own process group (soffice.bin restarting itself after it created the
     #    profile stays in it), so one group and one profile mean one LibreOffice for both editions --

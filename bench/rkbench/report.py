@@ -8,7 +8,6 @@ import shutil
 import statistics
 import subprocess
 import tomllib
-from pathlib import Path
 from typing import Any
 
 from .measures import MEASURES, RELATIVE, SCALES
