@@ -73,7 +73,8 @@ _INVISIBLE = re.compile(
 
 def size_text(n: int) -> str:
     """`n` bytes as people say it: 20 MB, 512 KB."""
-    return f"{n / MB:g} MB" if n >= MB else f"{n / KB:g} KB"
+    value, unit = (n / MB, "MB") if n >= MB else (n / KB, "KB")
+    return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
 
 
 def invisible_character(text: str) -> str | None:

@@ -402,9 +402,10 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
     row at a time), within the limits on cells, used range and text per cell."""
     import warnings
 
-    import openpyxl
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):  # type: ignore[misc]
         """Cached values (data_only) and, beside them, whether the cell holds a formula."""
@@ -424,19 +425,28 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
     count = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # -- openpyxl's reader, step by step: what the sheets need (strings, styles, the list of sheets),
+        # and no read-only worksheet, which scans a whole sheet for its size before a cell is read --
         try:
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+            reader.read_manifest()
+            reader.read_strings()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            sheet_parts = [(s.name, r.target) for s, r in reader.parser.find_sheets()
+                           if r.target in reader.valid_files and "chartsheet" not in r.Type]
         except Exception as exc:  # openpyxl raises many types for broken files
             problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
             return []
+        wb = reader.wb
         try:
-            for ws in wb.worksheets:
-                if ws.title.startswith(("_", "#")):
+            for title, target in sheet_parts:
+                if title.startswith(("_", "#")):
                     continue
-                sheet = _Sheet(ws.title)
-                where = Location(rel, ws.title)
-                with ws._get_source() as source:
-                    parser = Parser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                sheet = _Sheet(title)
+                where = Location(rel, title)
+                with reader.archive.open(target) as source:
+                    parser = Parser(source, reader.shared_strings, data_only=True, epoch=wb.epoch,
                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
                     for _row, cells in parser.parse():
                         count += len(cells)
@@ -449,7 +459,7 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
                             value, row, col = c["value"], c["row"], c["column"]
                             if value is None and c["formula"] is None:
                                 continue
-                            ref = Location(rel, ws.title, f"{get_column_letter(min(col, 18278))}{row}")
+                            ref = Location(rel, title, f"{get_column_letter(min(col, 18278))}{row}")
                             if row > limits.ROWS or col > limits.COLUMNS:
                                 problems.append(Problem(
                                     "too_large", f"a value beyond the range reportkit reads ({limits.COLUMNS:,} "
@@ -469,7 +479,7 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
             problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
             return []
         finally:
-            wb.close()
+            reader.archive.close()
     return sheets
 
 

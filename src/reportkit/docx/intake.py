@@ -93,9 +93,9 @@ def _fail(message: str, code: str = "bad_reference") -> StyleError:
     return StyleError(message, code=code)
 
 
-def _xml(parts: dict[str, bytes], name: str) -> Any:
+def _xml(parts: dict[str, bytes], name: str, data: bytes | None = None) -> Any:
     try:
-        return etree.fromstring(parts[name], _PARSER)
+        return etree.fromstring(parts[name] if data is None else data, _PARSER)
     except KeyError:
         raise _fail(f"the reference document has no {name}; save it again in Word") from None
     except etree.XMLSyntaxError as exc:
@@ -218,7 +218,7 @@ class _Cleaner:
         """Remove from `part` whatever uses the removed relationships: a hyperlink keeps its text."""
         if not part.endswith(".xml"):
             return
-        root = etree.fromstring(self.changed.get(part, self.parts[part]), _PARSER)
+        root = _xml(self.parts, part, self.changed.get(part))
         for el in list(root.iter()):
             if not isinstance(el.tag, str) or not any(k.startswith(f"{{{_R}}}") and v in ids
                                                       for k, v in el.attrib.items()):
@@ -236,7 +236,7 @@ class _Cleaner:
         data = self.changed.get(name, self.parts[name])
         if b"instrText" not in data and b"fldSimple" not in data:
             return
-        root = etree.fromstring(data, _PARSER)
+        root = _xml(self.parts, name, data)
         instructions = [t.text or "" for t in root.iter(f"{{{_W}}}instrText")]
         instructions += [f.get(f"{{{_W}}}instr", "") for f in root.iter(f"{{{_W}}}fldSimple")]
         for text in instructions:

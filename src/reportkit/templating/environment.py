@@ -247,11 +247,15 @@ def _known(kwargs: dict[str, Any], allowed: tuple[str, ...], fn: str) -> dict[st
     return kwargs
 
 
-def _template_line(exc: BaseException, filename: str) -> int | None:
+def _template_line(exc: BaseException, filename: str, outermost: bool = False) -> int | None:
+    """The template line the error happened at: the innermost frame of the template, or with
+    `outermost` the first (where a runaway recursion began)."""
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename and Path(frame.filename).resolve() == Path(filename).resolve():
             line = frame.lineno
+            if outermost:
+                break
     return line
 
 
@@ -387,6 +391,6 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
         raise TemplateError(f"{type(exc).__name__}: {exc}", Location(template=shown, line=line),
                             code="template_error") from None
     except RecursionError as exc:
-        line = _template_line(exc, filename)
+        line = _template_line(exc, filename, outermost=True)
         raise TemplateError("templates nest too deeply: an include, import or extends of itself?",
                             Location(template=shown, line=line), code="too_deep") from None
