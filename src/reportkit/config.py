@@ -151,16 +151,16 @@ class Manifest:
                 return _relative_to(target, root)
         return None
 
-    def check_output(self, output: Path) -> Path:
-        """The explicit --output path, resolved; raises OutputError when it names no .docx or would
-        overwrite an input of the project (its sidecar and PDF included)."""
+    def check_output(self, output: Path, option: str = "--output") -> Path:
+        """The explicit `option` path (--output, --redline), resolved; raises OutputError when it names
+        no .docx or would overwrite an input of the project (its sidecar and PDF included)."""
         if output.suffix.lower() != ".docx":
-            raise OutputError(f"--output {str(output)!r} must name a .docx file", code="bad_argument")
+            raise OutputError(f"{option} {str(output)!r} must name a .docx file", code="bad_argument")
         target = _real(output.parent) / output.name
         for path in (target, target.with_name(target.stem + ".sources.json"), target.with_suffix(".pdf")):
             inputs = self.input_of(path)
             if inputs:
-                raise OutputError(f"--output {str(output)!r} would overwrite {inputs}, an input of the project; "
+                raise OutputError(f"{option} {str(output)!r} would overwrite {inputs}, an input of the project; "
                                   "write the report elsewhere", code="path_escape")
         return target
 

@@ -176,6 +176,7 @@ def write_redline(project: Path, old: int, new: int, target: Path) -> Path:
 
     project = project.resolve()
     manifest = load_manifest(project)
+    target = manifest.check_output(target, "--redline")
     prepared = prepare(project, new)
     old_doc = build_document(manifest, load_data(project, old), old)
     write_file(target, write_docx(redline(old_doc.blocks, prepared.document), prepared.reference))

@@ -143,9 +143,12 @@ def new_edition(project: Path, year: int, from_year: int, horizon: int, old_as_o
 
     from .. import limits
     from ..atomic import publish_folder
-    from ..intake import read_file
+    from ..intake import read_file, resolved_inside
     from .excel import workbook_problems
 
+    if resolved_inside(project / "datasets", project) is None:
+        raise DataError("refused: datasets/ resolves outside the project (a symbolic link?); a new edition is "
+                        "written only inside the project", Location("datasets"), code="path_escape")
     src = project / "datasets" / str(from_year)
     dst = project / "datasets" / str(year)
     if not src.is_dir():
