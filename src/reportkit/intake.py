@@ -32,8 +32,9 @@ def resolved_inside(path: Path, root: Path) -> Path | None:
 
 
 def read_file(path: Path, root: Path, limit: int, error: type[ReportkitError], shown: str,
-              what: str = "file") -> bytes:
-    """Return the bytes of `path`, a regular file inside `root` of at most `limit` bytes.
+              what: str = "file", scope: str = "the project") -> bytes:
+    """Return the bytes of `path`, a regular file inside `root` (called `scope` in messages) of at
+    most `limit` bytes.
 
     Raises `error` (located at `shown`) for anything else: a file that does not exist, a link out of
     `root`, a FIFO, device or folder, a file larger than `limit`.
@@ -41,8 +42,8 @@ def read_file(path: Path, root: Path, limit: int, error: type[ReportkitError], s
     where = Location(shown)
     real = resolved_inside(path, root)
     if real is None:
-        raise error(f"refused: the {what} resolves outside the project (a symbolic link?); only files inside "
-                    "the project are read", where, code="path_escape")
+        raise error(f"refused: the {what} resolves outside {scope} (a symbolic link?); only files inside "
+                    f"{scope} are read", where, code="path_escape")
     try:
         # -- O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: no link swapped in since --
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))

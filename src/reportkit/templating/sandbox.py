@@ -49,7 +49,8 @@ def read_template(folder: Path, name: str) -> tuple[str, Path]:
     if not os.path.lexists(path):
         raise jinja2.TemplateNotFound(name)
     try:
-        data = read_file(path, folder, limits.TEMPLATE_BYTES, TemplateError, shown, what="template")
+        data = read_file(path, folder, limits.TEMPLATE_BYTES, TemplateError, shown, what="template",
+                         scope="templates/")
     except TemplateError as exc:
         if exc.code == "missing":
             raise jinja2.TemplateNotFound(name) from None
