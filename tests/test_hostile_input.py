@@ -1013,13 +1013,19 @@ def test_a_render_killed_between_its_files_is_finished_by_the_next(tmp_path: Pat
     manifest_replace('publisher = "测试研究院"', 'publisher = "另一家研究院"')(project, tmp_path)
     _killed(_KILL_AFTER_RENAME, project)
     # -- killed after the commit point: the journal says what is left to do --
-    assert list(out.parent.glob(".rk-*.commit")) and out.read_bytes() != earlier[0]
+    journals = list(out.parent.glob(".rk-*.commit"))
+    assert len(journals) == 1 and out.read_bytes() != earlier[0]
+    pending = {target: (out.parent / tmp).read_bytes() for tmp, target, _backup in json.loads(journals[0].read_text())
+               if (out.parent / tmp).exists()}
+    assert list(pending) == [f"{TITLE}.sources.json"]
+    # -- the next render finishes that commit first, even one that then fails --
+    (project / "templates" / "policy.md.j2").write_text("{% if %}\n", encoding="utf-8")
     code, _out, err, _mb = run_reportkit(("render", "--year", YEAR, "--jobs", "1", "--project", str(project)))
-    assert code == 0, err
+    assert code == 1 and "syntax error" in err, err
     with zipfile.ZipFile(out) as zf:
         assert "另一家研究院" in zf.read("docProps/core.xml").decode("utf-8")
-    sidecar = json.loads(out.with_name(f"{TITLE}.sources.json").read_text(encoding="utf-8"))
-    assert sidecar and [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+    assert out.with_name(f"{TITLE}.sources.json").read_bytes() == pending[f"{TITLE}.sources.json"]
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
 
 
 def test_the_unit_is_finished_from_the_journal_alone(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import limits
-from .atomic import commit
+from .atomic import commit, recover
 from .config import Manifest, edition_year_problem, load_manifest, source_date
 from .context import Data, build_data, collect_data
 from .data import DateValue, load_edition, read_edition
@@ -427,9 +427,11 @@ def render(project: Path, year: int, output: Path | None = None, client: str = "
     return render_many(project, year, [client], output, use_cache, jobs, pdf, watermark)[0]
 
 
-def _check_request(manifest: Manifest, year: int, clients: list[str], output: Path | None, watermark: str) -> None:
+def _check_request(manifest: Manifest, year: int, clients: list[str], output: Path | None,
+                   watermark: str) -> list[Path]:
     """Refuse, before any work, what the command line asks for that cannot be written: a client name
-    or watermark a document or a file name cannot hold, an output outside its folder or onto an input."""
+    or watermark a document or a file name cannot hold, an output outside its folder or onto an input.
+    Return where the DOCX files will go."""
     wrong_year = edition_year_problem(year, manifest.horizon)
     if wrong_year is not None:
         raise ProblemsFound([wrong_year])
@@ -439,10 +441,8 @@ def _check_request(manifest: Manifest, year: int, clients: list[str], output: Pa
             shown = value if len(value) <= 40 else value[:39] + "…"
             raise OutputError(f"{option} {shown!r} {problem}", code="bad_name")
     if output is not None:
-        manifest.check_output(output)
-    else:
-        for client in clients:
-            manifest.output_for(year, client)
+        return [manifest.check_output(output)]
+    return [manifest.output_for(year, client) for client in clients]
 
 
 def render_many(project: Path, year: int, clients: list[str], output: Path | None = None, use_cache: bool = True,
@@ -457,7 +457,11 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
         raise OutputError("--output names one file; with several clients use the manifest's client_output pattern",
                           code="bad_argument")
     project = project.resolve()
-    _check_request(load_manifest(project), year, clients, output, watermark)
+    targets = _check_request(load_manifest(project), year, clients, output, watermark)
+    for folder in {target.parent for target in targets}:
+        # -- a render killed while committing its files is finished first, whatever this one does --
+        if folder.is_dir():
+            recover(folder)
     office = None
     if pdf:
         from .pdf import Office
