@@ -7,8 +7,9 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -16,18 +17,35 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parent.parent
 
 MARKET_ROWS = [
-    ["ID", "market_size"], ["标题", "中国工业大模型市场规模"], ["单位", "亿元"], ["来源", "中商产业研究院"], [],
+    ["ID", "market_size"],
+    ["标题", "中国工业大模型市场规模"],
+    ["单位", "亿元"],
+    ["来源", "中商产业研究院"],
+    [],
     ["指标", 2020, 2021, 2022, 2023, "2024E", "2025E", "2026E"],
     ["市场规模", 15, 32.4, 70, 141.34, 294.16, None, None],
     ["市场规模（预测增速）", None, None, None, None, None, 50, 40],
 ]
 SHARE_ROWS = [
-    ["ID", "demand"], ["标题", "需求结构"], ["单位", "%"], ["来源", "本报告整理"], ["示例", "是"], ["必须合计", 100], [],
+    ["ID", "demand"],
+    ["标题", "需求结构"],
+    ["单位", "%"],
+    ["来源", "本报告整理"],
+    ["示例", "是"],
+    ["必须合计", 100],
+    [],
     ["领域", 2022, 2023],
-    ["智能制造", 40, 42], ["能源", 25, 23], ["汽车", 20, 21], ["其他", 15, 14],
+    ["智能制造", 40, 42],
+    ["能源", 25, 23],
+    ["汽车", 20, 21],
+    ["其他", 15, 14],
 ]
 POLICY_ROWS = [
-    ["ID", "policies"], ["标题", "政策"], ["单位", "-"], ["来源", "国务院"], [],
+    ["ID", "policies"],
+    ["标题", "政策"],
+    ["单位", "-"],
+    ["来源", "国务院"],
+    [],
     ["文件名称", "发布时间", "发布机构", "措施数（条）"],
     ["《生成式人工智能服务管理暂行办法》", "2023-07-13", "国家网信办等七部门", 24],
     ["《新一代人工智能发展规划》", "2017-07", "国务院", None],
@@ -97,7 +115,9 @@ MINI_TEMPLATES = {
 }
 
 
-def write_workbook(path: Path, sheets: dict[str, list[list[Any]]], percent_cells: Iterable[tuple[str, str]] = ()) -> Path:
+def write_workbook(
+    path: Path, sheets: dict[str, list[list[Any]]], percent_cells: Iterable[tuple[str, str]] = ()
+) -> Path:
     """Write an .xlsx with one sheet per entry; `percent_cells` are (sheet, A1) cells given a % format."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -112,8 +132,13 @@ def write_workbook(path: Path, sheets: dict[str, list[list[Any]]], percent_cells
     return path
 
 
-def make_project(root: Path, templates: dict[str, str] | None = None, manifest: str = MINI_MANIFEST,
-                 sheets: dict[str, dict[str, list[list[Any]]]] | None = None, year: int = 2024) -> Path:
+def make_project(
+    root: Path,
+    templates: dict[str, str] | None = None,
+    manifest: str = MINI_MANIFEST,
+    sheets: dict[str, dict[str, list[list[Any]]]] | None = None,
+    year: int = 2024,
+) -> Path:
     """Build a small report project under `root` and return it."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "report.toml").write_text(manifest, encoding="utf-8")
@@ -121,10 +146,14 @@ def make_project(root: Path, templates: dict[str, str] | None = None, manifest: 
         p = root / "templates" / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
-    books = sheets if sheets is not None else {
-        "市场.xlsx": {"市场规模": MARKET_ROWS, "需求": SHARE_ROWS},
-        "政策.xlsx": {"政策": POLICY_ROWS},
-    }
+    books = (
+        sheets
+        if sheets is not None
+        else {
+            "市场.xlsx": {"市场规模": MARKET_ROWS, "需求": SHARE_ROWS},
+            "政策.xlsx": {"政策": POLICY_ROWS},
+        }
+    )
     for fname, content in books.items():
         write_workbook(root / "datasets" / str(year) / fname, content)
     return root
@@ -140,8 +169,9 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     import os
 
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "reportkit", *args], cwd=cwd, capture_output=True, text=True,
-                          env=full_env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "reportkit", *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=300
+    )
 
 
 def render_ok(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Path:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 pd = pytest.importorskip("pandas")
@@ -50,9 +49,11 @@ def test_check_and_render(edition, tmp_path: Path) -> None:
 
 
 def test_rendering_never_imports_pandas(mini_project: Path) -> None:
-    code = ("import sys; from reportkit.api import open_project; "
-            f"open_project({str(mini_project)!r}).edition(2024).render({str(mini_project / 'x.docx')!r}); "
-            "print('pandas' in sys.modules)")
+    code = (
+        "import sys; from reportkit.api import open_project; "
+        f"open_project({str(mini_project)!r}).edition(2024).render({str(mini_project / 'x.docx')!r}); "
+        "print('pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

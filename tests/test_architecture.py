@@ -57,8 +57,7 @@ def test_layers_import_one_way() -> None:
             for name in imports(path):
                 if name.startswith(".."):
                     target = name[2:].split(".")[0]
-                    assert target in allowed | LEAVES, \
-                        f"{path.relative_to(SRC)} imports {name}"
+                    assert target in allowed | LEAVES, f"{path.relative_to(SRC)} imports {name}"
 
 
 def test_model_is_plain_data() -> None:
@@ -101,7 +100,7 @@ def test_no_import_cycle() -> None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(trail[trail.index(nxt):] + [nxt]))
+                raise AssertionError("import cycle: " + " -> ".join(trail[trail.index(nxt) :] + [nxt]))
             if nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = 2

@@ -27,14 +27,14 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-from openpyxl import load_workbook
-
 from conftest import MINI_MANIFEST, MINI_TEMPLATES, SHARE_ROWS, docx_findings, make_project, run_cli, write_workbook
+from openpyxl import load_workbook
 
 from reportkit.errors import Location
 
@@ -213,132 +213,366 @@ D = END["demand.md.j2"] + 1
 
 MANIFEST_CASES = [
     Case("toml_syntax", replace_text("report.toml", "[report]", "[report"), "syntax", manifest(), "not valid TOML"),
-    Case("unknown_key_did_you_mean", replace_text("report.toml", "horizon = 6", "horizen = 6"), "unknown_key",
-         manifest(), "did you mean 'horizon'"),
-    Case("missing_template", replace_text("report.toml", '"policy.md.j2"', '"policies.md.j2"'), "missing",
-         manifest(), "templates/policies.md.j2"),
-    Case("template_escapes_project", replace_text("report.toml", '"policy.md.j2"', '"../../etc/passwd"'),
-         "path_escape", manifest(), "outside the project"),
-    Case("reference_docx_missing", in_report_section('reference_docx = "styles/ref.docx"'), "missing", manifest(),
-         "styles/ref.docx"),
-    Case("reference_docx_escapes_project", in_report_section('reference_docx = "../ref.docx"'), "path_escape",
-         manifest(), "reference_docx"),
-    Case("no_chapters", lambda p: (p / "report.toml").write_text(MINI_MANIFEST.split("[[chapters]]")[0],
-                                                                 encoding="utf-8"),
-         "missing", manifest(), "[[chapters]]"),
-    Case("bad_horizon", replace_text("report.toml", "horizon = 6", 'horizon = "六年"'), "bad_value", manifest(),
-         "horizon"),
-    Case("control_character_in_manifest",
-         replace_text("report.toml", 'publisher = "测试研究院"', 'publisher = "测试\\u0001研究院"'), "bad_value",
-         manifest(), "report.publisher contains the control character U+0001"),
-    Case("title_pattern_unbalanced_brace", replace_text("report.toml", "{start}-{end}", "{start-{end}"), "bad_value",
-         manifest(), "title is not a valid pattern"),
-    Case("output_pattern_bad_format", in_report_section('output = "build/{year:q}.docx"'), "bad_value", manifest(),
-         "output cannot be filled in"),
-    Case("chapters_not_a_list", lambda p: (p / "report.toml").write_text(
-        "chapters = 3\n" + MINI_MANIFEST.split("[[chapters]]")[0], encoding="utf-8"), "bad_value", manifest(),
-         "[[chapters]] must be a list"),
-    Case("title_placeholder_unknown", replace_text("report.toml", "{start}-{end}", "{start}-{finish}"), "bad_value",
-         manifest(), "{finish}"),
+    Case(
+        "unknown_key_did_you_mean",
+        replace_text("report.toml", "horizon = 6", "horizen = 6"),
+        "unknown_key",
+        manifest(),
+        "did you mean 'horizon'",
+    ),
+    Case(
+        "missing_template",
+        replace_text("report.toml", '"policy.md.j2"', '"policies.md.j2"'),
+        "missing",
+        manifest(),
+        "templates/policies.md.j2",
+    ),
+    Case(
+        "template_escapes_project",
+        replace_text("report.toml", '"policy.md.j2"', '"../../etc/passwd"'),
+        "path_escape",
+        manifest(),
+        "outside the project",
+    ),
+    Case(
+        "reference_docx_missing",
+        in_report_section('reference_docx = "styles/ref.docx"'),
+        "missing",
+        manifest(),
+        "styles/ref.docx",
+    ),
+    Case(
+        "reference_docx_escapes_project",
+        in_report_section('reference_docx = "../ref.docx"'),
+        "path_escape",
+        manifest(),
+        "reference_docx",
+    ),
+    Case(
+        "no_chapters",
+        lambda p: (p / "report.toml").write_text(MINI_MANIFEST.split("[[chapters]]")[0], encoding="utf-8"),
+        "missing",
+        manifest(),
+        "[[chapters]]",
+    ),
+    Case(
+        "bad_horizon",
+        replace_text("report.toml", "horizon = 6", 'horizon = "六年"'),
+        "bad_value",
+        manifest(),
+        "horizon",
+    ),
+    Case(
+        "control_character_in_manifest",
+        replace_text("report.toml", 'publisher = "测试研究院"', 'publisher = "测试\\u0001研究院"'),
+        "bad_value",
+        manifest(),
+        "report.publisher contains the control character U+0001",
+    ),
+    Case(
+        "title_pattern_unbalanced_brace",
+        replace_text("report.toml", "{start}-{end}", "{start-{end}"),
+        "bad_value",
+        manifest(),
+        "title is not a valid pattern",
+    ),
+    Case(
+        "output_pattern_bad_format",
+        in_report_section('output = "build/{year:q}.docx"'),
+        "bad_value",
+        manifest(),
+        "output cannot be filled in",
+    ),
+    Case(
+        "chapters_not_a_list",
+        lambda p: (p / "report.toml").write_text(
+            "chapters = 3\n" + MINI_MANIFEST.split("[[chapters]]")[0], encoding="utf-8"
+        ),
+        "bad_value",
+        manifest(),
+        "[[chapters]] must be a list",
+    ),
+    Case(
+        "title_placeholder_unknown",
+        replace_text("report.toml", "{start}-{end}", "{start}-{finish}"),
+        "bad_value",
+        manifest(),
+        "{finish}",
+    ),
 ]
 
 WORKBOOK_CASES = [
-    Case("text_in_numeric_cell", set_cells(MARKET, "市场规模", {"C7": "abc"}), "not_a_number", market("C7"),
-         'expected a number, found "abc"'),
-    Case("thousands_separator_typed_as_text", set_cells(MARKET, "市场规模", {"E7": "1,413"}), "not_a_number",
-         market("E7"), '"1,413"'),
+    Case(
+        "text_in_numeric_cell",
+        set_cells(MARKET, "市场规模", {"C7": "abc"}),
+        "not_a_number",
+        market("C7"),
+        'expected a number, found "abc"',
+    ),
+    Case(
+        "thousands_separator_typed_as_text",
+        set_cells(MARKET, "市场规模", {"E7": "1,413"}),
+        "not_a_number",
+        market("E7"),
+        '"1,413"',
+    ),
     Case("bool_in_numeric_cell", set_cells(MARKET, "市场规模", {"D7": True}), "not_a_number", market("D7"), "True"),
-    Case("date_in_numeric_column", set_cells(MARKET, "市场规模", {"E7": dt.datetime(2023, 5, 1)}), "not_a_number",
-         market("E7"), "2023-05-01"),
-    Case("text_in_record_unit_column", set_cells(POLICY, "政策", {"D7": "二十四"}), "not_a_number",
-         cell(POLICY, "政策", "D7"), "二十四"),
+    Case(
+        "date_in_numeric_column",
+        set_cells(MARKET, "市场规模", {"E7": dt.datetime(2023, 5, 1)}),
+        "not_a_number",
+        market("E7"),
+        "2023-05-01",
+    ),
+    Case(
+        "text_in_record_unit_column",
+        set_cells(POLICY, "政策", {"D7": "二十四"}),
+        "not_a_number",
+        cell(POLICY, "政策", "D7"),
+        "二十四",
+    ),
     Case("duplicate_year", set_cells(MARKET, "市场规模", {"D6": 2021}), "duplicate", market("D6"), "2021"),
-    Case("duplicate_row_label", set_cells(MARKET, "需求", {"A10": "智能制造"}), "duplicate", demand("A10"),
-         "智能制造"),
+    Case("duplicate_row_label", set_cells(MARKET, "需求", {"A10": "智能制造"}), "duplicate", demand("A10"), "智能制造"),
     Case("missing_id", set_cells(MARKET, "市场规模", {}, delete_rows=(1,)), "missing", market("A1"), "ID"),
-    Case("missing_source_key", set_cells(MARKET, "市场规模", {}, delete_rows=(4,)), "missing", market("A1"),
-         "来源"),
+    Case("missing_source_key", set_cells(MARKET, "市场规模", {}, delete_rows=(4,)), "missing", market("A1"), "来源"),
     Case("empty_source_value", set_cells(MARKET, "市场规模", {"B4": None}), "missing", market("B4"), "来源"),
-    Case("unknown_metadata_key", set_cells(MARKET, "市场规模", {"A3": "单元"}), "unknown_key", market("A3"),
-         "did you mean 单位"),
-    Case("empty_header_cell", set_cells(POLICY, "政策", {"C6": None}), "missing", cell(POLICY, "政策", "C6"),
-         "header"),
-    Case("years_out_of_order", set_cells(MARKET, "市场规模", {"C6": 2022, "D6": 2021}), "bad_order",
-         market("D6"), "increase"),
-    Case("actual_year_after_forecast", set_cells(MARKET, "市场规模", {"H6": 2026}), "bad_order", market("H6"),
-         "after a forecast"),
+    Case(
+        "unknown_metadata_key",
+        set_cells(MARKET, "市场规模", {"A3": "单元"}),
+        "unknown_key",
+        market("A3"),
+        "did you mean 单位",
+    ),
+    Case("empty_header_cell", set_cells(POLICY, "政策", {"C6": None}), "missing", cell(POLICY, "政策", "C6"), "header"),
+    Case(
+        "years_out_of_order",
+        set_cells(MARKET, "市场规模", {"C6": 2022, "D6": 2021}),
+        "bad_order",
+        market("D6"),
+        "increase",
+    ),
+    Case(
+        "actual_year_after_forecast",
+        set_cells(MARKET, "市场规模", {"H6": 2026}),
+        "bad_order",
+        market("H6"),
+        "after a forecast",
+    ),
     Case("gap_in_actual_years", set_cells(MARKET, "市场规模", {"D7": None}), "missing", market("D7"), "2022"),
-    Case("empty_forecast_without_assumption", set_cells(MARKET, "市场规模", {}, delete_rows=(8,)), "missing",
-         market("G7"), "2025E"),
-    Case("empty_growth_assumption", set_cells(MARKET, "市场规模", {"G8": None}), "missing", market("G8"),
-         "forecast value in G7"),
+    Case(
+        "empty_forecast_without_assumption",
+        set_cells(MARKET, "市场规模", {}, delete_rows=(8,)),
+        "missing",
+        market("G7"),
+        "2025E",
+    ),
+    Case(
+        "empty_growth_assumption",
+        set_cells(MARKET, "市场规模", {"G8": None}),
+        "missing",
+        market("G8"),
+        "forecast value in G7",
+    ),
     Case("shares_do_not_add_up", set_cells(MARKET, "需求", {"B9": 50}), "bad_total", demand("B8"), "110"),
-    Case("formula_without_cached_value", set_cells(MARKET, "需求", {"C9": "=B9+2"}), "formula_not_cached",
-         demand("C9"), "=B9+2"),
-    Case("not_a_zip", write_bytes("datasets/2024/坏.xlsx", b"PK\x03\x04 this is not a workbook"), "bad_workbook",
-         cell("datasets/2024/坏.xlsx", None, None), ".xlsx"),
-    Case("invalid_xml_character", lambda p: patch_sheet_xml(p, "XMLBREAK", b"&#1;"), "bad_workbook",
-         cell(POLICY, None, None), "invalid character"),
-    Case("xml_entity_expansion_attack",
-         lambda p: patch_sheet_xml(p, "XMLBOMB", b"&lol5;", prolog=b"<!DOCTYPE worksheet [" + b"".join(
-             b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1)) * 10 if i else b"lol") for i in range(6)) + b"]>"),
-         "bad_workbook", cell(POLICY, None, None), "refused"),
-    Case("workbook_too_large", write_bytes("datasets/2024/大.xlsx", b"\0" * (21 * 1024 * 1024)), "too_large",
-         cell("datasets/2024/大.xlsx", None, None), "limit is 20 MB"),
-    Case("workbook_inflates_too_much", zip_bomb("datasets/2024/膨胀.xlsx"), "too_large",
-         cell("datasets/2024/膨胀.xlsx", None, None), "200 MB"),
-    Case("duplicate_table_id_across_workbooks", add_workbook("datasets/2024/重复.xlsx", {"又一张": SHARE_ROWS}),
-         "duplicate", cell("datasets/2024/重复.xlsx", "又一张", "B1"), "datasets/2024/市场.xlsx [需求]"),
-    Case("no_dataset_folder_for_year", rename_dataset_folder, "missing", cell("datasets/2024", None, None),
-         "2023"),
-    Case("assumption_row_names_no_data_row", set_cells(MARKET, "市场规模", {"A8": "市场规摸（预测增速）"}),
-         "unknown_row", market("A8"), "did you mean '市场规模'"),
+    Case(
+        "formula_without_cached_value",
+        set_cells(MARKET, "需求", {"C9": "=B9+2"}),
+        "formula_not_cached",
+        demand("C9"),
+        "=B9+2",
+    ),
+    Case(
+        "not_a_zip",
+        write_bytes("datasets/2024/坏.xlsx", b"PK\x03\x04 this is not a workbook"),
+        "bad_workbook",
+        cell("datasets/2024/坏.xlsx", None, None),
+        ".xlsx",
+    ),
+    Case(
+        "invalid_xml_character",
+        lambda p: patch_sheet_xml(p, "XMLBREAK", b"&#1;"),
+        "bad_workbook",
+        cell(POLICY, None, None),
+        "invalid character",
+    ),
+    Case(
+        "xml_entity_expansion_attack",
+        lambda p: patch_sheet_xml(
+            p,
+            "XMLBOMB",
+            b"&lol5;",
+            prolog=b"<!DOCTYPE worksheet ["
+            + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1)) * 10 if i else b"lol") for i in range(6))
+            + b"]>",
+        ),
+        "bad_workbook",
+        cell(POLICY, None, None),
+        "refused",
+    ),
+    Case(
+        "workbook_too_large",
+        write_bytes("datasets/2024/大.xlsx", b"\0" * (21 * 1024 * 1024)),
+        "too_large",
+        cell("datasets/2024/大.xlsx", None, None),
+        "limit is 20 MB",
+    ),
+    Case(
+        "workbook_inflates_too_much",
+        zip_bomb("datasets/2024/膨胀.xlsx"),
+        "too_large",
+        cell("datasets/2024/膨胀.xlsx", None, None),
+        "200 MB",
+    ),
+    Case(
+        "duplicate_table_id_across_workbooks",
+        add_workbook("datasets/2024/重复.xlsx", {"又一张": SHARE_ROWS}),
+        "duplicate",
+        cell("datasets/2024/重复.xlsx", "又一张", "B1"),
+        "datasets/2024/市场.xlsx [需求]",
+    ),
+    Case("no_dataset_folder_for_year", rename_dataset_folder, "missing", cell("datasets/2024", None, None), "2023"),
+    Case(
+        "assumption_row_names_no_data_row",
+        set_cells(MARKET, "市场规模", {"A8": "市场规摸（预测增速）"}),
+        "unknown_row",
+        market("A8"),
+        "did you mean '市场规模'",
+    ),
     Case("bad_illustrative_flag", set_cells(MARKET, "需求", {"B5": "也许"}), "bad_value", demand("B5"), "示例"),
     Case("non_ascii_id", set_cells(MARKET, "市场规模", {"B1": "市场规模"}), "bad_id", market("B1"), "ASCII"),
     # -- the unit is wrong for the filter the template applies: 万元 printed with yi --
-    Case("unit_mismatch_yi_on_wan_table", set_cells(MARKET, "市场规模", {"B3": "万元"}), "unit_mismatch",
-         tpl("summary.md.j2", 2), "filter yi"),
+    Case(
+        "unit_mismatch_yi_on_wan_table",
+        set_cells(MARKET, "市场规模", {"B3": "万元"}),
+        "unit_mismatch",
+        tpl("summary.md.j2", 2),
+        "filter yi",
+    ),
 ]
 
 TEMPLATE_CASES = [
-    Case("syntax_error", append_to("market.md.j2", "正文\n{% if %}\n"), "syntax", tpl("market.md.j2", M + 1),
-         "syntax error"),
-    Case("unknown_filter", append_to("market.md.j2", "{{ s.latest.value | yuan }}\n"), "syntax",
-         tpl("market.md.j2", M), "yuan"),
-    Case("undefined_name", append_to("market.md.j2", "\n\n{{ markt.title }}\n"), "undefined_name",
-         tpl("market.md.j2", M + 2), "markt"),
-    Case("unknown_table_id", append_to("market.md.j2", "{{ data.market_sise.title }}\n"), "undefined_name",
-         tpl("market.md.j2", M), "did you mean 'market_size'"),
-    Case("unknown_row", append_to("market.md.j2", "\n{{ t['市场规摸'].latest.value | yi }}\n"), "undefined_name",
-         tpl("market.md.j2", M + 1), "did you mean '市场规模'"),
-    Case("unknown_year", append_to("market.md.j2", "{{ s[t.first_year - 1] | yi }}\n"), "undefined_name",
-         tpl("market.md.j2", M), "no value for 2019"),
-    Case("unknown_record_column", append_to("policy.md.j2", "{{ p.records[0].发布日期 | date }}\n"),
-         "undefined_name", tpl("policy.md.j2", END["policy.md.j2"] + 1), "available: 文件名称, 发布时间"),
-    Case("unknown_chart_kind", append_to("market.md.j2", '{{ chart("market_size", kind="radar", title="雷达") }}\n'),
-         "unknown_kind", tpl("market.md.j2", M), "radar"),
-    Case("unknown_chart_argument",
-         append_to("market.md.j2", '{{ chart("market_size", kind="bar", title="规模", row=["市场规模"]) }}\n'),
-         "bad_argument", tpl("market.md.j2", M), "did you mean rows"),
-    Case("outline_heading_in_section", append_to("market.md.j2", "\n## 另起一节\n\n正文。\n"), "heading_level",
-         tpl("market.md.j2", M + 1), "###"),
-    Case("unit_mismatch_pct_on_percent_table", append_to("demand.md.j2", "{{ d.top(y).value | pct }}\n"),
-         "unit_mismatch", tpl("demand.md.j2", D), "filter pct"),
-    Case("unformatted_number", append_to("market.md.j2", "\n{{ s[y2] }}\n"), "unformatted_number",
-         tpl("market.md.j2", M + 1), "num"),
-    Case("sandbox_class_mro", append_to("market.md.j2", "{{ ''.__class__.__mro__ }}\n"), "security",
-         tpl("market.md.j2", M), "__class__"),
-    Case("sandbox_subclasses", append_to("policy.md.j2", "{{ p.__class__.__subclasses__() }}\n"), "security",
-         tpl("policy.md.j2", END["policy.md.j2"] + 1), "__class__"),
-    Case("sandbox_os_via_globals", append_to("market.md.j2", "{{ yrange.__globals__.os }}\n"), "security",
-         tpl("market.md.j2", M), "__globals__"),
-    Case("template_not_utf8", write_bytes("templates/policy.md.j2", "政策\n".encode("gb18030")), "syntax",
-         tpl("policy.md.j2", None), "UTF-8"),
+    Case(
+        "syntax_error",
+        append_to("market.md.j2", "正文\n{% if %}\n"),
+        "syntax",
+        tpl("market.md.j2", M + 1),
+        "syntax error",
+    ),
+    Case(
+        "unknown_filter",
+        append_to("market.md.j2", "{{ s.latest.value | yuan }}\n"),
+        "syntax",
+        tpl("market.md.j2", M),
+        "yuan",
+    ),
+    Case(
+        "undefined_name",
+        append_to("market.md.j2", "\n\n{{ markt.title }}\n"),
+        "undefined_name",
+        tpl("market.md.j2", M + 2),
+        "markt",
+    ),
+    Case(
+        "unknown_table_id",
+        append_to("market.md.j2", "{{ data.market_sise.title }}\n"),
+        "undefined_name",
+        tpl("market.md.j2", M),
+        "did you mean 'market_size'",
+    ),
+    Case(
+        "unknown_row",
+        append_to("market.md.j2", "\n{{ t['市场规摸'].latest.value | yi }}\n"),
+        "undefined_name",
+        tpl("market.md.j2", M + 1),
+        "did you mean '市场规模'",
+    ),
+    Case(
+        "unknown_year",
+        append_to("market.md.j2", "{{ s[t.first_year - 1] | yi }}\n"),
+        "undefined_name",
+        tpl("market.md.j2", M),
+        "no value for 2019",
+    ),
+    Case(
+        "unknown_record_column",
+        append_to("policy.md.j2", "{{ p.records[0].发布日期 | date }}\n"),
+        "undefined_name",
+        tpl("policy.md.j2", END["policy.md.j2"] + 1),
+        "available: 文件名称, 发布时间",
+    ),
+    Case(
+        "unknown_chart_kind",
+        append_to("market.md.j2", '{{ chart("market_size", kind="radar", title="雷达") }}\n'),
+        "unknown_kind",
+        tpl("market.md.j2", M),
+        "radar",
+    ),
+    Case(
+        "unknown_chart_argument",
+        append_to("market.md.j2", '{{ chart("market_size", kind="bar", title="规模", row=["市场规模"]) }}\n'),
+        "bad_argument",
+        tpl("market.md.j2", M),
+        "did you mean rows",
+    ),
+    Case(
+        "outline_heading_in_section",
+        append_to("market.md.j2", "\n## 另起一节\n\n正文。\n"),
+        "heading_level",
+        tpl("market.md.j2", M + 1),
+        "###",
+    ),
+    Case(
+        "unit_mismatch_pct_on_percent_table",
+        append_to("demand.md.j2", "{{ d.top(y).value | pct }}\n"),
+        "unit_mismatch",
+        tpl("demand.md.j2", D),
+        "filter pct",
+    ),
+    Case(
+        "unformatted_number",
+        append_to("market.md.j2", "\n{{ s[y2] }}\n"),
+        "unformatted_number",
+        tpl("market.md.j2", M + 1),
+        "num",
+    ),
+    Case(
+        "sandbox_class_mro",
+        append_to("market.md.j2", "{{ ''.__class__.__mro__ }}\n"),
+        "security",
+        tpl("market.md.j2", M),
+        "__class__",
+    ),
+    Case(
+        "sandbox_subclasses",
+        append_to("policy.md.j2", "{{ p.__class__.__subclasses__() }}\n"),
+        "security",
+        tpl("policy.md.j2", END["policy.md.j2"] + 1),
+        "__class__",
+    ),
+    Case(
+        "sandbox_os_via_globals",
+        append_to("market.md.j2", "{{ yrange.__globals__.os }}\n"),
+        "security",
+        tpl("market.md.j2", M),
+        "__globals__",
+    ),
+    Case(
+        "template_not_utf8",
+        write_bytes("templates/policy.md.j2", "政策\n".encode("gb18030")),
+        "syntax",
+        tpl("policy.md.j2", None),
+        "UTF-8",
+    ),
 ]
 
 STYLE_CASES = [
-    Case("reference_lacks_a_style", reference_without("Source Note"), "missing_style", cell("ref.docx", None, None),
-         "Source Note"),
+    Case(
+        "reference_lacks_a_style",
+        reference_without("Source Note"),
+        "missing_style",
+        cell("ref.docx", None, None),
+        "Source Note",
+    ),
 ]
 
 CASES = MANIFEST_CASES + WORKBOOK_CASES + TEMPLATE_CASES + STYLE_CASES
@@ -360,8 +594,15 @@ def good_docx(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 def run_together(*commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
     """Run several `python -m reportkit` commands at the same time; return them finished."""
-    procs = [(cmd, subprocess.Popen([sys.executable, "-m", "reportkit", *cmd], stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True)) for cmd in commands]
+    procs = [
+        (
+            cmd,
+            subprocess.Popen(
+                [sys.executable, "-m", "reportkit", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            ),
+        )
+        for cmd in commands
+    ]
     done = []
     for cmd, proc in procs:
         out, err = proc.communicate(timeout=300)
@@ -392,8 +633,11 @@ def location_text(where: dict[str, Any]) -> str:
 
 
 def matching(problems: list[dict[str, Any]], case: Case) -> list[dict[str, Any]]:
-    return [p for p in problems if p["code"] == case.code and all(p[k] == v for k, v in case.where.items())
-            and case.text in p["message"]]
+    return [
+        p
+        for p in problems
+        if p["code"] == case.code and all(p[k] == v for k, v in case.where.items()) and case.text in p["message"]
+    ]
 
 
 def assert_check_json(res: subprocess.CompletedProcess[str], case: Case) -> dict[str, Any]:
@@ -409,7 +653,8 @@ def assert_check_json(res: subprocess.CompletedProcess[str], case: Case) -> dict
         assert p["file"] is None or not Path(p["file"]).is_absolute(), p  # relative to the project
     found = matching(problems, case)
     assert found, f"no {case.code} at {case.where} with {case.text!r} in:\n" + json.dumps(
-        problems, ensure_ascii=False, indent=1)
+        problems, ensure_ascii=False, indent=1
+    )
     return found[0]
 
 
@@ -467,14 +712,21 @@ def test_problems_in_several_files_are_reported_in_one_run(tmp_path: Path, good_
         append_to("demand.md.j2", "{% if %}\n"),
         reference_without("Caption"),
     )(proj)
-    check, render = run_together(["check", "--year", YEAR, "--project", str(proj), "--json"],
-                                 ["render", "--year", YEAR, "--project", str(proj), "--jobs", "1"])
+    check, render = run_together(
+        ["check", "--year", YEAR, "--project", str(proj), "--json"],
+        ["render", "--year", YEAR, "--project", str(proj), "--jobs", "1"],
+    )
     assert check.returncode == 1 and "Traceback" not in check.stderr
     problems = json.loads(check.stdout)
     found = {(p["file"], p["cell"] or p["line"], p["code"]) for p in problems}
-    assert {(MARKET, "C7", "not_a_number"), (MARKET, "B8", "bad_total"), (POLICY, "D7", "not_a_number"),
-            ("templates/market.md.j2", M, "undefined_name"), ("templates/demand.md.j2", D, "syntax"),
-            ("ref.docx", None, "missing_style")} <= found, found
+    assert {
+        (MARKET, "C7", "not_a_number"),
+        (MARKET, "B8", "bad_total"),
+        (POLICY, "D7", "not_a_number"),
+        ("templates/market.md.j2", M, "undefined_name"),
+        ("templates/demand.md.j2", D, "syntax"),
+        ("ref.docx", None, "missing_style"),
+    } <= found, found
     # -- render stops at the data, but reports every data problem of every workbook at once --
     assert render.returncode == 1 and "Traceback" not in render.stderr
     lines = render.stderr.strip().splitlines()
@@ -489,8 +741,10 @@ def test_human_output_is_one_line_per_problem(tmp_path: Path) -> None:
     both(set_cells(MARKET, "市场规模", {"C7": "abc"}), set_cells(POLICY, "政策", {"D7": "二十四"}))(proj)
     res = run_cli("check", "--year", YEAR, "--project", str(proj))
     assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert res.stdout.splitlines() == [f'{MARKET} [市场规模] C7: expected a number, found "abc"',
-                                       f'{POLICY} [政策] D7: expected a number, found "二十四"']
+    assert res.stdout.splitlines() == [
+        f'{MARKET} [市场规模] C7: expected a number, found "abc"',
+        f'{POLICY} [政策] D7: expected a number, found "二十四"',
+    ]
     assert res.stderr.strip() == "2 problems"
 
 
@@ -502,14 +756,18 @@ def test_clean_project_checks_ok(tmp_path: Path) -> None:
     assert not (proj / "build").exists()  # -- check writes nothing --
 
 
-@pytest.mark.parametrize("args", [
-    ["check"],
-    ["check", "--year", "二〇二四"],
-    ["check", "--year", YEAR, "--bogus"],
-    ["render"],
-    ["render", "--year", YEAR, "--jobs", "0"],
-    ["frobnicate"],
-], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],
+        ["check", "--year", "二〇二四"],
+        ["check", "--year", YEAR, "--bogus"],
+        ["render"],
+        ["render", "--year", YEAR, "--jobs", "0"],
+        ["frobnicate"],
+    ],
+    ids=lambda a: " ".join(a),
+)
 def test_usage_errors_exit_2(args: list[str]) -> None:
     res = run_cli(*args)
     assert res.returncode == 2, (res.returncode, res.stderr)
@@ -530,7 +788,10 @@ def docx_text(path: Path) -> tuple[list[Any], str]:
     return d.paragraphs, "\n".join(texts)
 
 
-LITERAL = "{{ 7*7 }} {% if true %}是{% endif %} **不粗** _不斜_ `不是代码` # 不是标题 [不是链接](http://x) <b>标签</b> 1. 不是列表 | 竖线 |"
+LITERAL = (
+    "{{ 7*7 }} {% if true %}是{% endif %} **不粗** _不斜_ `不是代码` # 不是标题 [不是链接](http://x) "
+    "<b>标签</b> 1. 不是列表 | 竖线 |"
+)
 
 
 @pytest.fixture(scope="module")
@@ -538,10 +799,12 @@ def odd_text_docx(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A render whose data holds template code, Markdown and control characters (Excel stores those
     as _xHHHH_ escapes, ECMA-376 ST_Xstring), and whose template holds control characters and a macro."""
     proj = new_project(tmp_path_factory.mktemp("odd") / "proj")
-    set_cells(POLICY, "政策", {"C7": LITERAL, "A8": "- 《不是条目》 *星号*",
-                               "C8": "国务_x0001_院_x000B__x001F_"})(proj)
-    append_to("policy.md.j2", "\n模板里的控制字符\x01\x0b\x1f不会写入。\n\n"
-                              "{% macro em(x) %}**{{ x }}**{% endmacro %}重点：{{ em(p.records[0].发布机构) }}\n")(proj)
+    set_cells(POLICY, "政策", {"C7": LITERAL, "A8": "- 《不是条目》 *星号*", "C8": "国务_x0001_院_x000B__x001F_"})(proj)
+    append_to(
+        "policy.md.j2",
+        "\n模板里的控制字符\x01\x0b\x1f不会写入。\n\n"
+        "{% macro em(x) %}**{{ x }}**{% endmacro %}重点：{{ em(p.records[0].发布机构) }}\n",
+    )(proj)
     target = proj / "out.docx"
     res = invoke("render", "--year", YEAR, "--project", str(proj), "--jobs", "1", "--output", str(target))
     assert res.returncode == 0, res.stderr
@@ -603,8 +866,23 @@ def test_a_killed_render_leaves_the_previous_file(tmp_path: Path, good_docx: byt
     out.write_bytes(good_docx)
     killed = 0
     for delay in (0.3, 1.0):
-        proc = subprocess.Popen([sys.executable, "-m", "reportkit", "render", "--year", YEAR, "--project", str(proj),
-                                 "--jobs", "1", "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reportkit",
+                "render",
+                "--year",
+                YEAR,
+                "--project",
+                str(proj),
+                "--jobs",
+                "1",
+                "--no-cache",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -621,8 +899,24 @@ def test_an_interrupted_render_cleans_up(tmp_path: Path, good_docx: bytes) -> No
     out = default_output(proj)
     out.parent.mkdir(parents=True)
     out.write_bytes(good_docx)
-    proc = subprocess.Popen([sys.executable, "-m", "reportkit", "render", "--year", YEAR, "--project", str(proj),
-                             "--jobs", "1", "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reportkit",
+            "render",
+            "--year",
+            YEAR,
+            "--project",
+            str(proj),
+            "--jobs",
+            "1",
+            "--no-cache",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.0)
     if proc.poll() is not None:
         proc.communicate(timeout=120)  # -- closes the pipes, which would otherwise warn in a later test --
@@ -635,8 +929,8 @@ def test_an_interrupted_render_cleans_up(tmp_path: Path, good_docx: bytes) -> No
 
 
 def test_write_failure_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reportkit.errors import OutputError
     from reportkit.atomic import write_file
+    from reportkit.errors import OutputError
 
     target = tmp_path / "report.docx"
     target.write_bytes(b"previous")

@@ -20,8 +20,12 @@ from rkbench.report import relative_targets, rows_for  # noqa: E402
 
 def test_bench_reports_the_selected_measures(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    proc = subprocess.run([sys.executable, str(BENCH), "--quick", "--runs", "1", "--only", "help,check",
-                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--runs", "1", "--only", "help,check", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text(encoding="utf-8"))
     assert set(results["measures"]) == {"help", "check"}
@@ -36,8 +40,12 @@ def test_bench_reports_the_selected_measures(tmp_path: Path) -> None:
 
 
 def test_bench_rejects_an_unknown_measure(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(BENCH), "--only", "help,nope", "--out", str(tmp_path / "r.json")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--only", "help,nope", "--out", str(tmp_path / "r.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "nope" in proc.stderr
     assert not (tmp_path / "r.json").exists()
 
@@ -55,8 +63,9 @@ def test_scaled_project_repeats_the_outline(tmp_path: Path) -> None:
     scaled = load_manifest(bench.copy_project(tmp_path / "x4", repeat=4))
     assert len(scaled.chapters) == 4 * len(original.chapters)
     assert len({c.title for c in scaled.chapters}) == len(scaled.chapters)
-    assert [s.template for c in scaled.chapters for s in c.sections] == \
-        4 * [s.template for c in original.chapters for s in c.sections]
+    assert [s.template for c in scaled.chapters for s in c.sections] == 4 * [
+        s.template for c in original.chapters for s in c.sections
+    ]
     assert scaled.front == original.front and scaled.title(2024) == original.title(2024)
     assert scaled.lint_allow == original.lint_allow
 
@@ -75,9 +84,11 @@ def summary(median: float) -> dict:
 
 
 def test_pdf_targets_are_multiples_of_their_baselines() -> None:
-    measures = {"soffice": {"native": summary(4.0), "image": summary(3.0)},
-                "pdf": {"native": summary(5.0), "image": summary(3.5)},
-                "batch_pdf": {"native": summary(9.0), "image": summary(8.0)}}
+    measures = {
+        "soffice": {"native": summary(4.0), "image": summary(3.0)},
+        "pdf": {"native": summary(5.0), "image": summary(3.5)},
+        "batch_pdf": {"native": summary(9.0), "image": summary(8.0)},
+    }
     for engine in ("native", "image"):
         relative_targets(measures, engine)
     assert measures["pdf"]["native"]["target"] == 5.2 and measures["pdf"]["native"]["met"] is True
@@ -92,8 +103,12 @@ def test_pdf_targets_are_multiples_of_their_baselines() -> None:
 
 def test_bench_times_both_chart_engines_side_by_side(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    proc = subprocess.run([sys.executable, str(BENCH), "--runs", "1", "--only", "cold", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--runs", "1", "--only", "cold", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text(encoding="utf-8"))
     assert results["engines"] == ["native", "image"]

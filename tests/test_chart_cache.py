@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import make_project, set_cells
 
 from reportkit.cache import Cache
 from reportkit.charts import batch
 from reportkit.model import ChartSeries, ChartSpec
 from reportkit.pipeline import render
-
-from conftest import make_project, set_cells
 
 
 def spec(v: float = 2.0) -> ChartSpec:
@@ -59,8 +58,9 @@ def test_cap_trims_oldest_first(tmp_path: Path) -> None:
 def test_changing_one_cell_redraws_only_its_charts(tmp_path: Path) -> None:
     proj = make_project(tmp_path / "p")
     manifest = proj / "report.toml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("[report]\n", '[report]\ncharts = "image"\n', 1),
-                        encoding="utf-8")
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("[report]\n", '[report]\ncharts = "image"\n', 1), encoding="utf-8"
+    )
     first = render(proj, 2024, jobs=1)
     assert first.charts_drawn == 3
     assert render(proj, 2024, jobs=1).charts_drawn == 0

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import MARKET_ROWS, POLICY_ROWS, SHARE_ROWS, make_project, write_workbook
 
 from reportkit.context import build_data
 from reportkit.data import DateValue, load_edition
 from reportkit.errors import DataError, ProblemsFound
-
-from conftest import MARKET_ROWS, POLICY_ROWS, SHARE_ROWS, make_project, write_workbook
 
 
 def load(project: Path, year: int = 2024):
@@ -91,7 +90,10 @@ def test_missing_forecast_without_assumption_is_reported(tmp_path: Path) -> None
     rows = [r[:] for r in MARKET_ROWS[:7]]
     proj = make_project(tmp_path / "p", sheets={"m.xlsx": {"市场规模": rows}}, templates={})
     msgs = problems_of(proj)
-    assert [m.split(":")[0] for m in msgs] == ["datasets/2024/m.xlsx [市场规模] G7", "datasets/2024/m.xlsx [市场规模] H7"]
+    assert [m.split(":")[0] for m in msgs] == [
+        "datasets/2024/m.xlsx [市场规模] G7",
+        "datasets/2024/m.xlsx [市场规模] H7",
+    ]
     assert "2025E" in msgs[0] and "（预测增速）" in msgs[0]
 
 
@@ -103,8 +105,16 @@ def test_gap_in_actual_years_is_missing(tmp_path: Path) -> None:
 
 
 def test_duplicate_year_and_unknown_meta_key(tmp_path: Path) -> None:
-    rows = [["ID", "x"], ["标题", "t"], ["单位", "件"], ["来源", "s"], ["来原", "typo"], [],
-            ["指标", 2020, 2020], ["a", 1, 2]]
+    rows = [
+        ["ID", "x"],
+        ["标题", "t"],
+        ["单位", "件"],
+        ["来源", "s"],
+        ["来原", "typo"],
+        [],
+        ["指标", 2020, 2020],
+        ["a", 1, 2],
+    ]
     proj = make_project(tmp_path / "p", sheets={"m.xlsx": {"s": rows}}, templates={})
     msgs = problems_of(proj)
     assert any("did you mean 来源" in m and "A5" in m for m in msgs)
@@ -112,8 +122,9 @@ def test_duplicate_year_and_unknown_meta_key(tmp_path: Path) -> None:
 
 
 def test_duplicate_table_id_across_workbooks(tmp_path: Path) -> None:
-    proj = make_project(tmp_path / "p", sheets={"a.xlsx": {"m": MARKET_ROWS}, "b.xlsx": {"m": MARKET_ROWS}},
-                        templates={})
+    proj = make_project(
+        tmp_path / "p", sheets={"a.xlsx": {"m": MARKET_ROWS}, "b.xlsx": {"m": MARKET_ROWS}}, templates={}
+    )
     assert any("ID market_size is also used by datasets/2024/a.xlsx" in m for m in problems_of(proj))
 
 
@@ -138,8 +149,9 @@ def test_formula_without_cached_value(tmp_path: Path) -> None:
 
 
 def test_scratch_sheets_are_ignored(tmp_path: Path) -> None:
-    proj = make_project(tmp_path / "p", sheets={"m.xlsx": {"需求": SHARE_ROWS, "_草稿": [["anything", "abc"]]}},
-                        templates={})
+    proj = make_project(
+        tmp_path / "p", sheets={"m.xlsx": {"需求": SHARE_ROWS, "_草稿": [["anything", "abc"]]}}, templates={}
+    )
     assert list(load(proj)) == ["demand"]
 
 
@@ -176,9 +188,18 @@ def test_policy_rows_fixture_is_consistent() -> None:
     assert POLICY_ROWS[5][0] == "文件名称"
 
 
-@pytest.mark.parametrize("text, date", [("2023-07-13", "2023-07-13"), ("2023/7", "2023-07"), ("2023年7月13日", "2023-07-13"),
-                                        ("2023年7月", "2023-07"), ("2024年1-9月", None), ("2023-7/1", None),
-                                        ("2023-13-01", None)])
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("2023-07-13", "2023-07-13"),
+        ("2023/7", "2023-07"),
+        ("2023年7月13日", "2023-07-13"),
+        ("2023年7月", "2023-07"),
+        ("2024年1-9月", None),
+        ("2023-7/1", None),
+        ("2023-13-01", None),
+    ],
+)
 def test_dates_typed_as_text(text: str, date: str | None) -> None:
     from reportkit.data.tables import parse_date_text
 

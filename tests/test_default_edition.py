@@ -8,32 +8,50 @@ from pathlib import Path
 
 import docx
 import pytest
-from openpyxl import load_workbook
-
 from conftest import ROOT, docx_findings, run_cli
+from openpyxl import load_workbook
 
 pytestmark = pytest.mark.slow
 
 # The seed's table of contents (摘要, eight chapters and 25 sections, in order), with the front pages a
 # client expects before chapter one: key findings, then how the figures were obtained.
 OUTLINE = [
-    (1, "摘要"), (1, "核心观点"), (1, "研究方法与免责声明"),
+    (1, "摘要"),
+    (1, "核心观点"),
+    (1, "研究方法与免责声明"),
     (1, "第一章 中国工业大模型产业研发规模分析"),
-    (2, "一、研发投入情况"), (2, "二、研发人员数量与结构"), (2, "三、研发成果与专利情况"), (2, "四、研发规模增长趋势与预测"),
+    (2, "一、研发投入情况"),
+    (2, "二、研发人员数量与结构"),
+    (2, "三、研发成果与专利情况"),
+    (2, "四、研发规模增长趋势与预测"),
     (1, "第二章 中国工业大模型产业建设现状"),
-    (2, "一、产业基地分布与规模"), (2, "二、产业集聚效应分析"), (2, "三、产业配套设施与服务"), (2, "四、未来建设规划与展望"),
+    (2, "一、产业基地分布与规模"),
+    (2, "二、产业集聚效应分析"),
+    (2, "三、产业配套设施与服务"),
+    (2, "四、未来建设规划与展望"),
     (1, "第三章 工业大模型技术进展与趋势"),
-    (2, "一、核心技术突破与进展"), (2, "二、技术创新对产业影响"), (2, "三、未来技术发展趋势预测"),
+    (2, "一、核心技术突破与进展"),
+    (2, "二、技术创新对产业影响"),
+    (2, "三、未来技术发展趋势预测"),
     (1, "第四章 工业大模型市场分析与需求预测"),
-    (2, "一、市场规模与增长趋势"), (2, "二、市场需求结构与特点"), (2, "三、未来市场需求预测"),
+    (2, "一、市场规模与增长趋势"),
+    (2, "二、市场需求结构与特点"),
+    (2, "三、未来市场需求预测"),
     (1, "第五章 工业大模型产业竞争格局与主要企业"),
-    (2, "一、产业竞争格局分析"), (2, "二、主要企业介绍与竞争力评估"), (2, "三、企业合作与竞争策略"),
+    (2, "一、产业竞争格局分析"),
+    (2, "二、主要企业介绍与竞争力评估"),
+    (2, "三、企业合作与竞争策略"),
     (1, "第六章 工业大模型产业政策环境与支持措施"),
-    (2, "一、国家政策支持与引导"), (2, "二、地方政策扶持与优惠"), (2, "三、产业标准与监管体系"),
+    (2, "一、国家政策支持与引导"),
+    (2, "二、地方政策扶持与优惠"),
+    (2, "三、产业标准与监管体系"),
     (1, "第七章 工业大模型产业发展挑战与对策"),
-    (2, "一、产业发展面临的主要挑战"), (2, "二、应对策略与建议"), (2, "三、未来产业发展展望"),
+    (2, "一、产业发展面临的主要挑战"),
+    (2, "二、应对策略与建议"),
+    (2, "三、未来产业发展展望"),
     (1, "第八章 结论与展望"),
-    (2, "一、产业整体发展总结"), (2, "二、未来发展方向与机遇"),
+    (2, "一、产业整体发展总结"),
+    (2, "二、未来发展方向与机遇"),
 ]
 TITLE = "2024-2030年中国工业大模型产业研发规模与未来建设现状调研报告"
 
@@ -195,7 +213,7 @@ def _part(document: docx.Document, title: str) -> list:
     paras = document.paragraphs
     start = next(i for i, p in enumerate(paras) if p.text == title and p.style.name == "Heading 1")
     end = next((i for i in range(start + 1, len(paras)) if paras[i].style.name == "Heading 1"), len(paras))
-    return paras[start + 1:end]
+    return paras[start + 1 : end]
 
 
 def _exhibits(document: docx.Document) -> list[tuple[str, object, str]]:
@@ -234,14 +252,20 @@ def test_few_exhibits_carry_illustrative_values_and_each_says_so(report: Path, d
     flagged = [cap for cap, _t, note in exhibits if "示例" in note]
     assert 0 < len(flagged) <= MAX_ILLUSTRATIVE_EXHIBITS, flagged
     # -- the sidecar agrees: an exhibit with an illustrative value is exactly one whose note says so --
-    marked = {n["where"]["caption"] for n in _sidecar(report)["numbers"]
-              if n.get("illustrative") and n["where"]["kind"] in ("table", "chart")}
+    marked = {
+        n["where"]["caption"]
+        for n in _sidecar(report)["numbers"]
+        if n.get("illustrative") and n["where"]["kind"] in ("table", "chart")
+    }
     assert marked == set(flagged)
 
 
 def test_illustrative_figures_in_the_text_are_marked_where_they_are_printed(report: Path, document) -> None:
-    entries = [n for n in _sidecar(report)["numbers"] if n.get("illustrative") and n["where"]["kind"] == "paragraph"
-               and re.search(r"\d", n["printed"])]  # -- a word chosen from the data (增长/下降) is not a figure --
+    entries = [
+        n
+        for n in _sidecar(report)["numbers"]
+        if n.get("illustrative") and n["where"]["kind"] == "paragraph" and re.search(r"\d", n["printed"])
+    ]  # -- a word chosen from the data (增长/下降) is not a figure --
     assert entries, "the industrial split and the R&D estimates are illustrative and printed"
     text = body_text(document)
     for n in entries:
@@ -253,8 +277,11 @@ def test_key_findings_follow_the_summary_with_numbered_figures_from_the_data(rep
     assert heads[:3] == ["摘要", "核心观点", "研究方法与免责声明"]
     items = [p for p in _part(document, "核心观点") if p.text.strip()]
     assert 5 <= len(items) <= 7 and all(p.style.name == "List Number Plain" for p in items)
-    traced = [n["printed"] for n in _sidecar(report)["numbers"]
-              if n["where"].get("chapter") == "核心观点" and n["cells"] and re.search(r"\d", n["printed"])]
+    traced = [
+        n["printed"]
+        for n in _sidecar(report)["numbers"]
+        if n["where"].get("chapter") == "核心观点" and n["cells"] and re.search(r"\d", n["printed"])
+    ]
     for item in items:
         assert sum(1 for p in traced if p in item.text) >= 2, f"figures traced to workbook cells: {item.text}"
     rows = _cell_values("市场规模.xlsx", "市场规模")
@@ -264,8 +291,16 @@ def test_key_findings_follow_the_summary_with_numbered_figures_from_the_data(rep
 
 def test_the_methods_page_states_sources_date_method_illustrative_data_and_a_disclaimer(document) -> None:
     text = "".join(p.text for p in _part(document, "研究方法与免责声明"))
-    for needed in ("数据来源", "本报告数据截至2024年12月31日", "预测方法", "（示例）", "示例数据", "免责声明",
-                   "不构成任何投资", "瑞研产业研究院"):
+    for needed in (
+        "数据来源",
+        "本报告数据截至2024年12月31日",
+        "预测方法",
+        "（示例）",
+        "示例数据",
+        "免责声明",
+        "不构成任何投资",
+        "瑞研产业研究院",
+    ):
         assert needed in text, needed
 
 
@@ -274,7 +309,9 @@ def test_forecasts_are_credited_to_whoever_made_them(document) -> None:
     last_cz = int(_cell_values("市场需求.xlsx", "市场规模数据批次")["修订序列"][3])
     rows = _cell_values("市场规模.xlsx", "市场规模")
     values = dict(zip([str(h) for h in rows["指标"]], rows["市场规模"]))
-    market = next(t for t in document.tables if t.rows[0].cells[0].text == "年份" and "市场规模" in t.rows[0].cells[1].text)
+    market = next(
+        t for t in document.tables if t.rows[0].cells[0].text == "年份" and "市场规模" in t.rows[0].cells[1].text
+    )
     header = [c.text for c in market.rows[0].cells]
     assert "数据性质" in header
     kinds = {}
@@ -309,8 +346,9 @@ def test_every_source_note_names_who_and_when(document) -> None:
         own = body.startswith("本报告")
         # -- a list of documents dates each document in its own rows --
         # -- a summary table points to the exhibits that cite each of its rows in full --
-        assert own or re.search(r"\d{4}年", body) or "发布时间见表" in body or "发布时间见正文相应图表" in body, \
+        assert own or re.search(r"\d{4}年", body) or "发布时间见表" in body or "发布时间见正文相应图表" in body, (
             f"{cap}: {note}"
+        )
         if own:
             assert "：" in body[:12], f"{cap}: the report's own compilation says what it compiles"
 
@@ -323,7 +361,9 @@ def test_workbook_sources_are_citations_not_internal_notes() -> None:
         if source.startswith("本报告"):
             assert source[3:5] in ("整理", "测算", "设定") and "：" in source, f"{where}: {source}"
         else:
-            assert re.search(r"\d{4}年", source) or "发布时间见表" in source, f"{where}: a citation gives the date: {source}"
+            assert re.search(r"\d{4}年", source) or "发布时间见表" in source, (
+                f"{where}: a citation gives the date: {source}"
+            )
         if str(meta.get("示例", "否")) == "是":
             assert "示例" in source, f"{where}: an illustrative table says so where it is cited"
         for value in meta.values():
@@ -333,11 +373,13 @@ def test_workbook_sources_are_citations_not_internal_notes() -> None:
 def test_no_unsourced_figures_in_the_prose(document) -> None:
     text = body_text(document)
     assert "据行业机构测算" not in text
-    for figure, who in (("约40%的大模型相关岗位", "北京大学国家发展研究院与智联招聘"),
-                        ("18所高校设立人工智能学院", "广东省人工智能产业协会"),
-                        ("242.92亿元", "广东省人工智能产业协会"),
-                        ("研发周期平均缩短20.7%", "工业和信息化部"),
-                        ("79.3亿元，并预计", "艾媒咨询")):
+    for figure, who in (
+        ("约40%的大模型相关岗位", "北京大学国家发展研究院与智联招聘"),
+        ("18所高校设立人工智能学院", "广东省人工智能产业协会"),
+        ("242.92亿元", "广东省人工智能产业协会"),
+        ("研发周期平均缩短20.7%", "工业和信息化部"),
+        ("79.3亿元，并预计", "艾媒咨询"),
+    ):
         para = next(p.text for p in document.paragraphs if figure in p.text)
         assert who in para, figure
     assert "受访企业" not in text, "no survey the report did not run"

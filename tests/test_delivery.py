@@ -18,9 +18,9 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import ROOT, docx_findings, make_project, render_ok, run_cli, soffice
 from pypdf import PdfReader
 
-from conftest import ROOT, docx_findings, make_project, render_ok, run_cli, soffice
 from reportkit.pdf import read_layout
 from reportkit.pdf.office import uno_pythons
 
@@ -39,8 +39,13 @@ def bridge_python() -> str | None:
 
 
 def need_libreoffice() -> None:
-    missing = ("LibreOffice not installed" if soffice() is None else
-               "no Python can import uno (python3-uno not installed)" if bridge_python() is None else "")
+    missing = (
+        "LibreOffice not installed"
+        if soffice() is None
+        else "no Python can import uno (python3-uno not installed)"
+        if bridge_python() is None
+        else ""
+    )
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"{missing}: CI needs it (.ci/run installs it)")
@@ -67,8 +72,9 @@ def office_processes(marker: str) -> dict[int, tuple[int, str]]:
 
 def leftovers(tmpdir: Path) -> list[str]:
     """What a render left behind: live LibreOffice processes and reportkit's temporary folders."""
-    return [f"soffice pid {pid}" for pid in office_processes(str(tmpdir))] + \
-        [p.name for p in tmpdir.glob("reportkit-lo-*")]
+    return [f"soffice pid {pid}" for pid in office_processes(str(tmpdir))] + [
+        p.name for p in tmpdir.glob("reportkit-lo-*")
+    ]
 
 
 @dataclass
@@ -83,8 +89,9 @@ def run_watched(args: list[str], tmpdir: Path) -> tuple[subprocess.CompletedProc
     """Run the CLI with TMPDIR=`tmpdir`, noting every LibreOffice process it starts while it runs."""
     seen: dict[int, tuple[int, str]] = {}
     env = {**os.environ, "TMPDIR": str(tmpdir)}
-    with subprocess.Popen([sys.executable, "-m", "reportkit", *args], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, env=env) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-m", "reportkit", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
         done = threading.Event()
 
         def sample() -> None:
@@ -108,8 +115,13 @@ def delivered(tmp_path_factory) -> Delivery:
     base = tmp_path_factory.mktemp("deliver")
     proj, tmpdir = base / "proj", base / "tmp"
     tmpdir.mkdir()
-    shutil.copytree(ROOT, proj, ignore=shutil.ignore_patterns(".venv", "build", ".git", "*.egg-info", "__pycache__",
-                                                               ".pytest_cache", ".hypothesis"))
+    shutil.copytree(
+        ROOT,
+        proj,
+        ignore=shutil.ignore_patterns(
+            ".venv", "build", ".git", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"
+        ),
+    )
     args = ["render", "--year", "2024", "--project", str(proj), "--pdf", "--watermark", "内部资料"]
     for c in CLIENTS:
         args += ["--client", c]
@@ -197,8 +209,11 @@ def test_client_name_on_cover_header_and_properties(delivered) -> None:
         assert other not in zipfile.ZipFile(docx_path).read("word/document.xml").decode()
         texts = pdf_pages(pdf_path)
         assert f"专供：{client}" in texts[0]
-        headers = "".join(zipfile.ZipFile(docx_path).read(n).decode()
-                          for n in zipfile.ZipFile(docx_path).namelist() if n.startswith("word/header"))
+        headers = "".join(
+            zipfile.ZipFile(docx_path).read(n).decode()
+            for n in zipfile.ZipFile(docx_path).namelist()
+            if n.startswith("word/header")
+        )
         assert 'string="内部资料"' in headers
 
 
@@ -222,16 +237,26 @@ def test_docx_is_reportkits_own_with_the_pages_in_its_fields(delivered) -> None:
 def test_printed_pages_count_from_the_first_heading() -> None:
     # -- Writer's page 4 is the blank page it inserts before the body restarts its numbering at 1 --
     anchors = {"_Toc000001": 5, "_Toc000002": 5, "_Toc000003": 9, "_Fig000001": 6, "_Fig000002": 12}
-    layout = read_layout(anchors, ["_Toc000001", "_Toc000002", "_Toc000003", "_Toc000004"],
-                         [(1, "_Fig000001"), (2, "_Fig000002"), (3, "_Fig000003")])
+    layout = read_layout(
+        anchors,
+        ["_Toc000001", "_Toc000002", "_Toc000003", "_Toc000004"],
+        [(1, "_Fig000001"), (2, "_Fig000002"), (3, "_Fig000003")],
+    )
     assert layout.headings == [1, 1, 5, None]
     assert layout.captions == {1: 2, 2: 8}
 
 
 def test_missing_libreoffice_is_explained(tmp_path: Path) -> None:
     proj = make_project(tmp_path / "p")
-    res = run_cli("render", "--year", "2024", "--project", str(proj), "--pdf",
-                  env={"REPORTKIT_SOFFICE": str(tmp_path / "no-soffice")})
+    res = run_cli(
+        "render",
+        "--year",
+        "2024",
+        "--project",
+        str(proj),
+        "--pdf",
+        env={"REPORTKIT_SOFFICE": str(tmp_path / "no-soffice")},
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "apt-get install libreoffice-writer-nogui" in res.stderr
     assert not (proj / "build" / "2024").exists(), "no output is written"
@@ -247,8 +272,15 @@ def test_missing_python_bridge_is_explained(tmp_path: Path) -> None:
     proj = make_project(tmp_path / "p")
     # -- without site-packages, no Python finds uno; LibreOffice itself is never reached --
     no_uno = executable(tmp_path / "python", f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
-    res = run_cli("render", "--year", "2024", "--project", str(proj), "--pdf",
-                  env={"REPORTKIT_SOFFICE": str(no_uno), "REPORTKIT_UNO_PYTHON": str(no_uno)})
+    res = run_cli(
+        "render",
+        "--year",
+        "2024",
+        "--project",
+        str(proj),
+        "--pdf",
+        env={"REPORTKIT_SOFFICE": str(no_uno), "REPORTKIT_UNO_PYTHON": str(no_uno)},
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert res.stderr.count("\n") == 1 and "apt-get install python3-uno" in res.stderr
     assert not (proj / "build" / "2024").exists(), "no output is written"
@@ -273,11 +305,19 @@ def test_a_hung_libreoffice_stops_the_render_cleanly(tmp_path: Path) -> None:
     hung = executable(tmp_path / "soffice", f'#!/bin/sh\necho $$ > "{pid_file}"\nexec sleep 300\n')
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    res = run_cli("render", "--year", "2024", "--project", str(proj), "--pdf",
-                  env={"REPORTKIT_SOFFICE": str(hung), "REPORTKIT_PDF_TIMEOUT": "3", "TMPDIR": str(tmpdir)})
+    res = run_cli(
+        "render",
+        "--year",
+        "2024",
+        "--project",
+        str(proj),
+        "--pdf",
+        env={"REPORTKIT_SOFFICE": str(hung), "REPORTKIT_PDF_TIMEOUT": "3", "TMPDIR": str(tmpdir)},
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert res.stderr.strip().splitlines() == ["error: LibreOffice did not start within 3 s "
-                                               "(REPORTKIT_PDF_TIMEOUT sets the limit)"]
+    assert res.stderr.strip().splitlines() == [
+        "error: LibreOffice did not start within 3 s (REPORTKIT_PDF_TIMEOUT sets the limit)"
+    ]
     assert {p: p.read_bytes() for p in docx_path.parent.iterdir()} == earlier, "earlier outputs untouched"
     assert not alive(int(pid_file.read_text())), "the hung process was killed"
     assert list(tmpdir.iterdir()) == [], "its temporary profile removed"
@@ -289,8 +329,12 @@ def test_libreoffice_dies_with_reportkit(tmp_path: Path) -> None:
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     env = {**os.environ, "TMPDIR": str(tmpdir)}
-    with subprocess.Popen([sys.executable, "-m", "reportkit", "render", "--year", "2024", "--project", str(proj),
-                           "--pdf"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-m", "reportkit", "render", "--year", "2024", "--project", str(proj), "--pdf"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    ) as proc:
         try:
             until = time.monotonic() + 120
             while not office_processes(str(tmpdir)) and proc.poll() is None and time.monotonic() < until:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import docx
 import pytest
-
 from conftest import MINI_TEMPLATES, POLICY_ROWS, SHARE_ROWS, make_project, render_ok, run_cli
 
 DEMAND = """\
@@ -19,9 +18,13 @@ DEMAND = """\
 
 {{ chart("demand", kind="stacked_bar", title="需求结构占比", derive="share") }}
 """
-POLICY = MINI_TEMPLATES["policy.md.j2"] + """
-{{ table("policies", columns=["文件名称", "措施数"], title="政策措施数", derive=[{"share": "措施数"}, {"rank": "措施数"}]) }}
+POLICY = (
+    MINI_TEMPLATES["policy.md.j2"]
+    + """
+{{ table("policies", columns=["文件名称", "措施数"], title="政策措施数",
+         derive=[{"share": "措施数"}, {"rank": "措施数"}]) }}
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +72,11 @@ def test_derived_values_are_traced_and_marked(rendered: tuple[Path, dict]) -> No
     assert [c["cell"] for c in cagr[0]["cells"]] == ["B9", "C9"]
     rank = [n for n in sidecar["numbers"] if n["where"].get("column_label") == "2023年排名"]
     assert len(rank[0]["cells"]) == 4, "a rank depends on every value it is ranked among"
-    share_points = [n for n in sidecar["numbers"] if n["where"]["kind"] == "chart"
-                    and n["where"]["caption"].endswith("需求结构占比")]
+    share_points = [
+        n
+        for n in sidecar["numbers"]
+        if n["where"]["kind"] == "chart" and n["where"]["caption"].endswith("需求结构占比")
+    ]
     assert share_points and all(n["printed"].endswith("%") and n["illustrative"] for n in share_points)
 
 
@@ -88,15 +94,20 @@ def test_the_chart_plots_the_shares(rendered: tuple[Path, dict]) -> None:
     assert totals == pytest.approx([100.0, 100.0]), "shares of each year add up to 100%"
 
 
-@pytest.mark.parametrize("call, message", [
-    ('table("demand", title="x", derive=["median"])', "unknown derived column 'median'"),
-    ('table("policies", title="x", derive=["share"])', "derived columns of a record table are written"),
-    ('table("policies", title="x", derive=[{"share": "发布机构"}])', "is not numeric"),
-    ('chart("demand", kind="pie", title="x", derive="share")', "cannot plot a derived series"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        ('table("demand", title="x", derive=["median"])', "unknown derived column 'median'"),
+        ('table("policies", title="x", derive=["share"])', "derived columns of a record table are written"),
+        ('table("policies", title="x", derive=[{"share": "发布机构"}])', "is not numeric"),
+        ('chart("demand", kind="pie", title="x", derive="share")', "cannot plot a derived series"),
+    ],
+)
 def test_bad_derivations_are_located(tmp_path: Path, call: str, message: str) -> None:
-    proj = make_project(tmp_path / "p", templates={**MINI_TEMPLATES,
-                                                    "demand.md.j2": MINI_TEMPLATES["demand.md.j2"] + "\n{{ " + call + " }}\n"})
+    proj = make_project(
+        tmp_path / "p",
+        templates={**MINI_TEMPLATES, "demand.md.j2": MINI_TEMPLATES["demand.md.j2"] + "\n{{ " + call + " }}\n"},
+    )
     res = run_cli("check", "--year", "2024", "--project", str(proj))
     assert res.returncode == 1 and message in res.stdout and "templates/demand.md.j2:" in res.stdout
 

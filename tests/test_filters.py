@@ -12,10 +12,19 @@ from reportkit.errors import TemplateError
 from reportkit.templating import filters as f
 
 
-@pytest.mark.parametrize("value,digits,expected", [
-    (1234.5, None, "1,234.5"), (70.0, None, "70"), (1234567.891, 1, "1,234,567.9"), (-0.001, None, "0"),
-    (141.34, None, "141.34"), (0.125, 2, "0.12"), (3, 2, "3.00"), (-3.456, 1, "-3.5"),
-])
+@pytest.mark.parametrize(
+    "value,digits,expected",
+    [
+        (1234.5, None, "1,234.5"),
+        (70.0, None, "70"),
+        (1234567.891, 1, "1,234,567.9"),
+        (-0.001, None, "0"),
+        (141.34, None, "141.34"),
+        (0.125, 2, "0.12"),
+        (3, 2, "3.00"),
+        (-3.456, 1, "-3.5"),
+    ],
+)
 def test_num(value, digits, expected) -> None:
     assert f.num(value, digits) == expected
 
@@ -37,8 +46,20 @@ def test_percentages_and_trend() -> None:
     assert f.trend(-0.2, "提高", "降低") == "降低"
 
 
-@pytest.mark.parametrize("n,expected", [(0, "零"), (3, "三"), (10, "十"), (12, "十二"), (20, "二十"), (25, "二十五"),
-                                        (105, "一百零五"), (110, "一百一十"), (1001, "一千零一")])
+@pytest.mark.parametrize(
+    "n,expected",
+    [
+        (0, "零"),
+        (3, "三"),
+        (10, "十"),
+        (12, "十二"),
+        (20, "二十"),
+        (25, "二十五"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (1001, "一千零一"),
+    ],
+)
 def test_chinese_numerals(n, expected) -> None:
     assert f.cn(n) == expected
 
@@ -53,19 +74,31 @@ def test_dates_and_years() -> None:
     assert f.year(2030) == "2030年"
 
 
-@pytest.mark.parametrize("call", [lambda: f.num("abc"), lambda: f.pct(None), lambda: f.cn(2.5),
-                                  lambda: f.num(float("nan")), lambda: f.date("2023"), lambda: f.yrange(2020.5, 2021)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: f.num("abc"),
+        lambda: f.pct(None),
+        lambda: f.cn(2.5),
+        lambda: f.num(float("nan")),
+        lambda: f.date("2023"),
+        lambda: f.yrange(2020.5, 2021),
+    ],
+)
 def test_bad_input_is_a_template_error(call) -> None:
     with pytest.raises(TemplateError):
         call()
 
 
-@pytest.mark.parametrize("call,needle", [
-    (lambda: f.yi(Num(5000, "万元")), "in 万元"),
-    (lambda: f.wan(Num(70, "亿元")), "in 亿元"),
-    (lambda: f.pct(Num(35.2, "%")), "percentage points"),
-    (lambda: f.amount(Num(0.52, "ratio")), "use pct"),
-])
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda: f.yi(Num(5000, "万元")), "in 万元"),
+        (lambda: f.wan(Num(70, "亿元")), "in 亿元"),
+        (lambda: f.pct(Num(35.2, "%")), "percentage points"),
+        (lambda: f.amount(Num(0.52, "ratio")), "use pct"),
+    ],
+)
 def test_unit_mismatch_is_refused(call, needle) -> None:
     with pytest.raises(TemplateError) as info:
         call()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import MINI_MANIFEST, make_project, run_cli
+
 from reportkit.config import load_manifest
 from reportkit.lint import lint_source, lint_templates
-
-from conftest import MINI_MANIFEST, make_project, run_cli
 
 
 def codes(src: str, allow: tuple[str, ...] = ()) -> list[tuple[str, int | None]]:
@@ -18,13 +18,18 @@ def test_literal_year_and_amount_in_prose_are_flagged() -> None:
     src = "前文\n市场规模在2023年达到70亿元，增长116.02%。\n"
     found = lint_source(src, "templates/t.md.j2")
     assert [(p.code, p.location.line) for p in found] == [
-        ("hardcoded_year", 2), ("hardcoded_number", 2), ("hardcoded_number", 2)]
+        ("hardcoded_year", 2),
+        ("hardcoded_number", 2),
+        ("hardcoded_number", 2),
+    ]
     assert "'70亿'" in found[1].message or "'70亿元'" in found[1].message
 
 
 def test_year_literal_in_an_expression_is_flagged() -> None:
     assert codes("{{ s[2022] | yi }}\n{{ s.cagr(2020, s.latest.year) | pct(1) }}\n") == [
-        ("hardcoded_year", 1), ("hardcoded_year", 2)]
+        ("hardcoded_year", 1),
+        ("hardcoded_year", 2),
+    ]
 
 
 def test_data_driven_figures_pass() -> None:

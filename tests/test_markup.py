@@ -56,8 +56,9 @@ def dump(blocks) -> str:
     return "\n".join(out)
 
 
-@pytest.mark.parametrize("line,title,src,expected", read_fixture_file(FIXTURES),
-                         ids=[f"{c[0]}-{c[1]}" for c in read_fixture_file(FIXTURES)])
+@pytest.mark.parametrize(
+    "line,title,src,expected", read_fixture_file(FIXTURES), ids=[f"{c[0]}-{c[1]}" for c in read_fixture_file(FIXTURES)]
+)
 def test_fixture(line, title, src, expected) -> None:
     assert dump(read_markup(src, "t.md.j2", Registry())) == expected
 

@@ -50,7 +50,7 @@ def test_unknown_row_suggests_the_closest(data) -> None:
 
 def test_unknown_table_suggests_the_closest(data) -> None:
     with pytest.raises(LookupProblem) as info:
-        data.market_sise
+        _ = data.market_sise
     assert "did you mean 'market_size'" in str(info.value)
 
 

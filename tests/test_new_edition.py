@@ -9,10 +9,9 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import ROOT, docx_findings, make_project, render_ok, run_cli
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
-from conftest import ROOT, docx_findings, make_project, render_ok, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +29,15 @@ def fill(proj: Path, problems: list[dict], market: float) -> None:
     a new actual or a forecast revised flat from the value before it (a growth assumption: 20%), and
     stale notes are reworded."""
     books = {}
-    cells = sorted(((p["code"], p["file"], p["sheet"], c["cell"]) for p in problems for c in (p["cells"] or [p])),
-                   key=lambda c: (c[1], c[2], coordinate_from_string(c[3])[1],
-                                  column_index_from_string(coordinate_from_string(c[3])[0])))
+    cells = sorted(
+        ((p["code"], p["file"], p["sheet"], c["cell"]) for p in problems for c in (p["cells"] or [p])),
+        key=lambda c: (
+            c[1],
+            c[2],
+            coordinate_from_string(c[3])[1],
+            column_index_from_string(coordinate_from_string(c[3])[0]),
+        ),
+    )
     for code, file, sheet, ref in cells:
         ws = books.setdefault(file, load_workbook(proj / file))[sheet]
         letter, row = coordinate_from_string(ref)
@@ -81,7 +86,9 @@ def test_next_edition_from_data_alone(tmp_path: Path) -> None:
     problems = json.loads(check.stdout)
     assert {p["code"] for p in problems} == {"missing", "stale_forecast", "stale_text"}
     assert len(problems) == len(listed) > 0
-    assert any(p["code"] == "stale_forecast" and p["sheet"] == "市场规模" and "495.39" in p["message"] for p in problems)
+    assert any(
+        p["code"] == "stale_forecast" and p["sheet"] == "市场规模" and "495.39" in p["message"] for p in problems
+    )
     assert any(p["file"] == "datasets/2025/市场规模.xlsx" and p["sheet"] == "市场规模" for p in problems)
     again = run_cli("new-edition", "--year", "2025", "--project", str(proj))
     assert again.returncode == 1 and "already exists" in again.stderr
@@ -111,8 +118,9 @@ def test_rolling_rules_on_a_small_project(tmp_path: Path) -> None:
     res = run_cli("new-edition", "--year", "2025", "--project", str(proj))
     assert res.returncode == 0, res.stderr
     ws = load_workbook(proj / "datasets" / "2025" / "市场.xlsx")["市场规模"]
-    assert [c.value for c in ws[6]] == ["指标", 2020, 2021, 2022, 2023, 2024, "2025E", "2026E"], \
+    assert [c.value for c in ws[6]] == ["指标", 2020, 2021, 2022, 2023, 2024, "2025E", "2026E"], (
         "a forecast that ends before the horizon gains no column"
+    )
     assert ws["F7"].value is None, "the old first forecast year is now an actual year to fill"
     demand = load_workbook(proj / "datasets" / "2025" / "市场.xlsx")["需求"]
     assert [c.value for c in demand[8]] == ["领域", 2022, 2023, 2024]
@@ -130,15 +138,28 @@ def test_diff_between_editions(tmp_path: Path) -> None:
     fill(proj, [p for p in problems if p["code"] == "missing"], market=300)
     policy = proj / "datasets" / "2025" / "政策.xlsx"
     wb = load_workbook(policy)
-    wb["政策"].append(["《国家人工智能产业综合标准化体系建设指南（2024版）》", "2024-06-05", "工业和信息化部等四部门", None])
+    wb["政策"].append(
+        ["《国家人工智能产业综合标准化体系建设指南（2024版）》", "2024-06-05", "工业和信息化部等四部门", None]
+    )
     wb.save(policy)
     res = run_cli("diff", "--from", "2024", "--to", "2025", "--project", str(proj), "--json")
     assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)
     market = [f for f in d["figures"] if f["table"] == "market_size" and f["year"] == 2024]
-    assert market == [{"table": "market_size", "title": "中国工业大模型市场规模", "row": "市场规模", "year": 2024,
-                       "old": 294.16, "new": 300.0, "unit": "亿元", "old_forecast": True, "new_forecast": False,
-                       "cell": "F7"}]
+    assert market == [
+        {
+            "table": "market_size",
+            "title": "中国工业大模型市场规模",
+            "row": "市场规模",
+            "year": 2024,
+            "old": 294.16,
+            "new": 300.0,
+            "unit": "亿元",
+            "old_forecast": True,
+            "new_forecast": False,
+            "cell": "F7",
+        }
+    ]
     assert {"table": "demand", "year": 2024, "forecast": False} in d["years_added"]
     assert {"table": "policies", "row": "《国家人工智能产业综合标准化体系建设指南（2024版）》"} in d["rows_added"]
     summary = [p for p in d["paragraphs"] if p["section"] == "摘要"]
@@ -152,7 +173,10 @@ def test_diff_between_editions(tmp_path: Path) -> None:
     import zipfile
 
     xml = zipfile.ZipFile(red).read("word/document.xml").decode()
-    assert re.search(r"<w:del [^>]*><w:r><w:delText[^>]*>2024-2030</w:delText></w:r></w:del>"
-                     r"<w:ins [^>]*><w:r><w:t[^>]*>2025-2031</w:t></w:r></w:ins>", xml), "the range as a tracked change"
+    assert re.search(
+        r"<w:del [^>]*><w:r><w:delText[^>]*>2024-2030</w:delText></w:r></w:del>"
+        r"<w:ins [^>]*><w:r><w:t[^>]*>2025-2031</w:t></w:r></w:ins>",
+        xml,
+    ), "the range as a tracked change"
     accepted = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml))
     assert "2025-2031" in accepted and "300亿元" in accepted

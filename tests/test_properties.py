@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import MARKET_ROWS, POLICY_ROWS, SHARE_ROWS, docx_findings, make_project, write_workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import MARKET_ROWS, POLICY_ROWS, SHARE_ROWS, docx_findings, make_project, write_workbook
 
 from reportkit.errors import ReportkitError
 from reportkit.pipeline import render
@@ -70,12 +69,63 @@ TEMPLATES = {
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 SPECIAL_TEXT = [
-    "{{ 7*7 }}", "{% if true %}x{% endif %}", "{# 注释 #}", "**粗体**", "_斜_", "# 标题", "## 节", "- 条目", "+ 条目",
-    "1. 条目", "2) 条目", "> 引用", "```", "~~~", "    缩进", "<b>html</b>", "[链接](http://x)", "![图](x.png)",
-    "&amp; &#49; &copy;", "a\\b", "|表|格|", "---", "===", "\t制表", "第一行\n第二行", "\r\n", "NaN", "nan", "inf",
-    "-inf", "1e309", "1,234", "约70", "70%", "2023-02-30", "2023-13-01", "2023年7月", "  ", "　", "\x00", "\x01\x0b",
-    "\ufffe", "_x0001_", "_x005F_x0041_", "=1+1", "=SUM(A1:A2)", "'=1", "数据来源：", "图表1：", "中" * 300,
-    "🙂🚀", "\u202e反转", "\u200b", "Ω≈ç√", "None", "Undefined", "True",
+    "{{ 7*7 }}",
+    "{% if true %}x{% endif %}",
+    "{# 注释 #}",
+    "**粗体**",
+    "_斜_",
+    "# 标题",
+    "## 节",
+    "- 条目",
+    "+ 条目",
+    "1. 条目",
+    "2) 条目",
+    "> 引用",
+    "```",
+    "~~~",
+    "    缩进",
+    "<b>html</b>",
+    "[链接](http://x)",
+    "![图](x.png)",
+    "&amp; &#49; &copy;",
+    "a\\b",
+    "|表|格|",
+    "---",
+    "===",
+    "\t制表",
+    "第一行\n第二行",
+    "\r\n",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "1e309",
+    "1,234",
+    "约70",
+    "70%",
+    "2023-02-30",
+    "2023-13-01",
+    "2023年7月",
+    "  ",
+    "　",
+    "\x00",
+    "\x01\x0b",
+    "\ufffe",
+    "_x0001_",
+    "_x005F_x0041_",
+    "=1+1",
+    "=SUM(A1:A2)",
+    "'=1",
+    "数据来源：",
+    "图表1：",
+    "中" * 300,
+    "🙂🚀",
+    "\u202e反转",
+    "\u200b",
+    "Ω≈ç√",
+    "None",
+    "Undefined",
+    "True",
 ]
 
 texts = st.one_of(
@@ -155,16 +205,23 @@ def test_the_in_process_audit_agrees_with_the_command(project: Path) -> None:
     out = load_and_render(project)
     assert isinstance(out, Path), out
     assert docx_findings(out) == []
-    cmd = subprocess.run([sys.executable, "-m", "openxml_audit", "--policy", "strict", "--output", "json", str(out)],
-                         capture_output=True, text=True, timeout=120)
+    cmd = subprocess.run(
+        [sys.executable, "-m", "openxml_audit", "--policy", "strict", "--output", "json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cmd.returncode == 0, cmd.stdout + cmd.stderr
     [verdict] = json.loads(cmd.stdout)
     assert verdict["valid"] and verdict["errors"] == [] and verdict["verdict"]["prediction"] == "opens-clean"
 
 
 # -- 25 examples keep the suite fast; REPORTKIT_EXAMPLES=500 for a longer hunt --
-PROPERTY = settings(max_examples=int(os.environ.get("REPORTKIT_EXAMPLES", "25")), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=int(os.environ.get("REPORTKIT_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @PROPERTY
@@ -192,5 +249,5 @@ def test_any_series_value_renders_or_is_refused_cleanly(project: Path, value: An
     if isinstance(value, (int, float)) and not isinstance(value, bool) and (value == 0 or 1e-6 <= abs(value) < 1e15):
         # -- a sane number renders, unless it breaks the series' trend: then only the trust checks speak --
         assert isinstance(result, Path) or all(
-            p.code in {"implausible_jump", "negative"} and p.location.cell in ("C7", "D7")
-            for p in result.problems), result
+            p.code in {"implausible_jump", "negative"} and p.location.cell in ("C7", "D7") for p in result.problems
+        ), result

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import docx
 import pytest
-from openpyxl import load_workbook
-
 from conftest import make_project, render_ok, run_cli
+from openpyxl import load_workbook
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +50,11 @@ def test_raw_values_resolve_to_their_cell(sidecar) -> None:
 def test_every_paragraph_entry_is_in_that_paragraph(sidecar) -> None:
     _proj, data, out = sidecar
     d = docx.Document(str(out))
-    body = [p.text for p in d.paragraphs if p.style.name in ("Normal", "List Bullet", "List Number Plain")
-            and p.text.strip()]
+    body = [
+        p.text
+        for p in d.paragraphs
+        if p.style.name in ("Normal", "List Bullet", "List Number Plain") and p.text.strip()
+    ]
     joined = "\n".join(body)
     for n in data["numbers"]:
         if n["where"]["kind"] == "paragraph":
@@ -83,9 +85,11 @@ def test_attribution_is_exact_with_repeated_wording(tmp_path: Path) -> None:
     from conftest import MINI_TEMPLATES
 
     templates = dict(MINI_TEMPLATES)
-    templates["policy.md.j2"] = ("市场持续增长，政策密集出台。\n\n"
-                                 "{% set s = data.market_size[\"市场规模\"] %}\n"
-                                 "规模同比{{ s.yoy(s.latest.year) | trend }}{{ s.yoy(s.latest.year) | pct_abs(1) }}。\n")
+    templates["policy.md.j2"] = (
+        "市场持续增长，政策密集出台。\n\n"
+        '{% set s = data.market_size["市场规模"] %}\n'
+        "规模同比{{ s.yoy(s.latest.year) | trend }}{{ s.yoy(s.latest.year) | pct_abs(1) }}。\n"
+    )
     proj = make_project(tmp_path / "p", templates=templates)
     out = render_ok("--year", "2024", "--project", str(proj), "--no-cache")
     data = json.loads(out.with_name(out.stem + ".sources.json").read_text(encoding="utf-8"))
@@ -105,9 +109,11 @@ def test_a_figure_in_a_composed_table_keeps_its_cells(tmp_path: Path) -> None:
     from conftest import MINI_TEMPLATES
 
     templates = dict(MINI_TEMPLATES)
-    templates["policy.md.j2"] = ('{% set s = data.market_size["市场规模"] %}\n'
-                                 '{{ table_rows(title="关键指标", header=["指标", "数值"], '
-                                 'rows=[["市场规模", s.latest.value | yi]], source="中商产业研究院") }}\n')
+    templates["policy.md.j2"] = (
+        '{% set s = data.market_size["市场规模"] %}\n'
+        '{{ table_rows(title="关键指标", header=["指标", "数值"], '
+        'rows=[["市场规模", s.latest.value | yi]], source="中商产业研究院") }}\n'
+    )
     proj = make_project(tmp_path / "p", templates=templates)
     out = render_ok("--year", "2024", "--project", str(proj), "--no-cache")
     data = json.loads(out.with_name(out.stem + ".sources.json").read_text(encoding="utf-8"))

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import docx
 import pytest
-
 from conftest import docx_findings, make_project, render_ok, run_cli, set_cells, soffice
 
 
@@ -40,8 +39,16 @@ def test_output_validates(rendered) -> None:
 def test_headings_follow_the_outline(rendered) -> None:
     d = docx.Document(str(rendered[1]))
     heads = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
-    assert heads == ["摘要", "第一章 市场分析", "一、市场规模与增长趋势", "（一）市场规模现状", "（二）规模预测",
-                     "二、需求结构", "第二章 政策环境", "一、国家政策"]
+    assert heads == [
+        "摘要",
+        "第一章 市场分析",
+        "一、市场规模与增长趋势",
+        "（一）市场规模现状",
+        "（二）规模预测",
+        "二、需求结构",
+        "第二章 政策环境",
+        "一、国家政策",
+    ]
 
 
 def test_numbers_in_text_come_from_the_data(rendered) -> None:
@@ -81,8 +88,16 @@ def test_same_inputs_give_identical_bytes(rendered, tmp_path: Path) -> None:
 def test_source_date_epoch_sets_the_document_date(rendered, tmp_path: Path) -> None:
     proj, _out = rendered
     target = tmp_path / "e.docx"
-    res = run_cli("render", "--year", "2024", "--project", str(proj), "--output", str(target),
-                  env={"SOURCE_DATE_EPOCH": "1718000000"})
+    res = run_cli(
+        "render",
+        "--year",
+        "2024",
+        "--project",
+        str(proj),
+        "--output",
+        str(target),
+        env={"SOURCE_DATE_EPOCH": "1718000000"},
+    )
     assert res.returncode == 0, res.stderr
     assert docx.Document(str(target)).core_properties.created.year == 2024
     assert docx.Document(str(target)).core_properties.created.month == 6
@@ -95,8 +110,7 @@ def test_failed_render_keeps_the_previous_output(tmp_path: Path) -> None:
     tpl = proj / "templates" / "market.md.j2"
     original = tpl.read_text(encoding="utf-8")
     bad_line = len(original.splitlines()) + 2
-    tpl.write_text(original + "\n{{ data.market_size['不存在'][2020] | yi }}\n",
-                   encoding="utf-8")
+    tpl.write_text(original + "\n{{ data.market_size['不存在'][2020] | yi }}\n", encoding="utf-8")
     res = run_cli("render", "--year", "2024", "--project", str(proj))
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
@@ -139,11 +153,26 @@ def test_converts_to_pdf_with_chinese_text(rendered, tmp_path: Path) -> None:
             pytest.fail("LibreOffice is required in CI (.ci/run installs it)")
         pytest.skip("LibreOffice not installed")
     profile = tmp_path / "profile"
-    subprocess.run([exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", "--convert-to",
-                    "pdf", "--outdir", str(tmp_path), str(rendered[1])], capture_output=True, timeout=240, check=True)
+    subprocess.run(
+        [
+            exe,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(rendered[1]),
+        ],
+        capture_output=True,
+        timeout=240,
+        check=True,
+    )
     pdf = tmp_path / (rendered[1].stem + ".pdf")
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     text = "".join(text.split())
     assert "年均复合增长率高达116.02%" in text
     assert "图表1：" in text and "数据来源：" in text

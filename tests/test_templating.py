@@ -59,8 +59,15 @@ def test_unformatted_number_is_refused(env_and_context) -> None:
     assert err.code == "unformatted_number"
 
 
-@pytest.mark.parametrize("expr", ["{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ data.__class__ }}",
-                                  "{{ cycler.__init__.__globals__.os }}", "{{ data._tables }}"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ data.__class__ }}",
+        "{{ cycler.__init__.__globals__.os }}",
+        "{{ data._tables }}",
+    ],
+)
 def test_sandbox_blocks_escape_attempts(env_and_context, expr) -> None:
     proj, _d, _r, ctx = env_and_context
     err = error(proj, ctx, expr)
@@ -79,8 +86,12 @@ def test_data_text_is_never_template_code_or_markup(env_and_context) -> None:
 
 def test_chart_and_table_calls_register_objects(env_and_context) -> None:
     proj, _d, reg, ctx = env_and_context
-    text = render(proj, ctx, "前文\n{{ chart('market_size', kind='bar', title='规模') }}\n"
-                             "{{ table('demand', title='结构', growth=true) }}\n后文\n")
+    text = render(
+        proj,
+        ctx,
+        "前文\n{{ chart('market_size', kind='bar', title='规模') }}\n"
+        "{{ table('demand', title='结构', growth=true) }}\n后文\n",
+    )
     blocks = read_markup(text, "t", reg)
     kinds = [type(b).__name__ for b in blocks]
     assert kinds == ["Paragraph", "Figure", "Table", "Paragraph"]

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import MARKET_ROWS, ROOT, SHARE_ROWS, make_project, render_ok, run_cli
 from openpyxl import load_workbook
 
-from conftest import MARKET_ROWS, ROOT, SHARE_ROWS, make_project, render_ok, run_cli
 from reportkit.checks import check_project
 from reportkit.errors import Problem
 
-
 # ---------------------------------------------------------------- helpers
+
 
 def copy_default(dest: Path) -> Path:
     dest.mkdir(parents=True)
@@ -56,8 +56,12 @@ def cell_at(proj: Path, table_id: str, label: str, column: str, year: int = 2024
     """The A1 reference of row `label` under header `column` (a year such as 2030 or "2030E")."""
     book, sheet = find_sheet(proj, table_id, year)
     ws = load_workbook(book)[sheet]
-    header = next(r for r in ws.iter_rows() if r[0].value not in (None, "") and any(
-        str(c.value).rstrip("E") == str(column).rstrip("E") for c in r[1:] if c.value is not None))
+    header = next(
+        r
+        for r in ws.iter_rows()
+        if r[0].value not in (None, "")
+        and any(str(c.value).rstrip("E") == str(column).rstrip("E") for c in r[1:] if c.value is not None)
+    )
     col = next(c.column_letter for c in header[1:] if str(c.value).rstrip("E") == str(column).rstrip("E"))
     row = next(r[0].row for r in ws.iter_rows(min_row=header[0].row + 1) if str(r[0].value).strip() == label)
     return f"{col}{row}"
@@ -98,6 +102,7 @@ def append_manifest(proj: Path, text: str) -> None:
 
 
 # ---------------------------------------------------------------- the default edition
+
 
 def test_the_default_edition_is_clean_under_its_own_rules(default: Path) -> None:
     report = check_project(default, 2024)
@@ -142,10 +147,16 @@ def test_a_fractional_count_is_refused(default: Path) -> None:
 def test_a_part_larger_than_its_declared_whole(default: Path) -> None:
     """The 头部企业 11.4万 vs 全行业 6.3万 contradiction, declared as a rule, names both cells."""
     book, sheet = find_sheet(default, "rd_talent_facts")
-    label = next(r[0].value for r in load_workbook(book)[sheet].iter_rows() if str(r[0].value).startswith("华为")
-                 and "研发人员" in str(r[0].value) and "比重" not in str(r[0].value))
-    append_manifest(default, '[[rules]]\nname = "头部企业研发人员是全行业研发人员的一部分"\nkind = "part_of"\n'
-                             f'part = "rd_talent_facts[{label}].数值"\nwhole = "rd_personnel[研发人员]"\n')
+    label = next(
+        r[0].value
+        for r in load_workbook(book)[sheet].iter_rows()
+        if str(r[0].value).startswith("华为") and "研发人员" in str(r[0].value) and "比重" not in str(r[0].value)
+    )
+    append_manifest(
+        default,
+        '[[rules]]\nname = "头部企业研发人员是全行业研发人员的一部分"\nkind = "part_of"\n'
+        f'part = "rd_talent_facts[{label}].数值"\nwhole = "rd_personnel[研发人员]"\n',
+    )
     found = only(problems(default), "rule_violated")
     assert len(found) == 1
     p = found[0]
@@ -192,7 +203,7 @@ def test_an_exception_accepts_one_finding_and_is_listed(default: Path) -> None:
     assert ("implausible_jump", ref, "测试：该年统计口径调整") in accepted
     assert not only(report.problems, "implausible_jump")
     res = run_cli("check", "--year", "2024", "--project", str(default))
-    assert f"accepted by 例外" in res.stdout and "测试：该年统计口径调整" in res.stdout
+    assert "accepted by 例外" in res.stdout and "测试：该年统计口径调整" in res.stdout
 
 
 def test_an_exception_that_matches_nothing_is_a_problem(default: Path) -> None:
@@ -211,6 +222,7 @@ def test_an_exception_needs_a_reason_and_a_known_finding(default: Path) -> None:
 
 # ---------------------------------------------------------------- a new edition
 
+
 @pytest.mark.slow
 def test_new_edition_lists_and_catches_stale_forecasts_and_notes(default: Path) -> None:
     note_book, note_sheet = find_sheet(default, "infra_compute")
@@ -225,8 +237,10 @@ def test_new_edition_lists_and_catches_stale_forecasts_and_notes(default: Path) 
     stale_ref = cell_at(default, "market_size", "市场规模", 2025, year=2025)
     assert f"[市场规模] {stale_ref}: 2025E of '市场规模' (495.39) is the 2024 edition's forecast" in todo
     assert "2024 is still to be entered" in todo
-    assert any(f"[{note_sheet}]" in line and ("calls 2024 a forecast" in line or "calls 2024 estimated" in line)
-               for line in todo.splitlines()), "the stale source note is on the to-do list"
+    assert any(
+        f"[{note_sheet}]" in line and ("calls 2024 a forecast" in line or "calls 2024 estimated" in line)
+        for line in todo.splitlines()
+    ), "the stale source note is on the to-do list"
     # -- the analyst enters the 2024 actuals but forgets the carried-over 2025E --
     actual_ref = cell_at(default, "market_size", "市场规模", 2024, year=2025)
     edit(default, "market_size", year=2025, **{actual_ref: 166.78})
@@ -237,8 +251,10 @@ def test_new_edition_lists_and_catches_stale_forecasts_and_notes(default: Path) 
     notes = only(found, "stale_text")
     assert any(p.location.sheet == note_sheet and "2024" in p.message for p in notes)
     as_json = json.loads(run_cli("check", "--year", "2025", "--project", str(default), "--json").stdout)
-    assert any(p["code"] == "stale_forecast" and (p["sheet"], p["cell"]) == ("市场规模", stale_ref) and p["hint"]
-               for p in as_json)
+    assert any(
+        p["code"] == "stale_forecast" and (p["sheet"], p["cell"]) == ("市场规模", stale_ref) and p["hint"]
+        for p in as_json
+    )
 
 
 # ---------------------------------------------------------------- each rule kind on the small project
@@ -263,8 +279,9 @@ whole = "market_size[市场规模]"
 """
 
 
-def rule_project(tmp_path: Path, copy_value: float = 70, part_unit: str = "亿元",
-                 part_values: tuple[float, ...] = (10, 20, 60, 100)) -> Path:
+def rule_project(
+    tmp_path: Path, copy_value: float = 70, part_unit: str = "亿元", part_values: tuple[float, ...] = (10, 20, 60, 100)
+) -> Path:
     copy = [r[:] for r in MARKET_ROWS]
     copy[0] = ["ID", "market_copy"]
     copy[6] = copy[6][:]
@@ -272,10 +289,13 @@ def rule_project(tmp_path: Path, copy_value: float = 70, part_unit: str = "亿�
     part = [r[:5] for r in MARKET_ROWS[:7]]
     part[0], part[2] = ["ID", "market_part"], ["单位", part_unit]
     part[6] = ["市场规模", *part_values]
-    proj = make_project(tmp_path / "p", sheets={"市场.xlsx": {"市场规模": MARKET_ROWS, "复本": copy, "部分": part,
-                                                              "需求": SHARE_ROWS}}, templates={"t.md.j2": "文字。\n"},
-                        manifest='[report]\ntitle = "{start}年测试"\n[[chapters]]\ntitle = "章"\n'
-                                 'sections = [{ title = "节", template = "t.md.j2" }]\n' + RULES)
+    proj = make_project(
+        tmp_path / "p",
+        sheets={"市场.xlsx": {"市场规模": MARKET_ROWS, "复本": copy, "部分": part, "需求": SHARE_ROWS}},
+        templates={"t.md.j2": "文字。\n"},
+        manifest='[report]\ntitle = "{start}年测试"\n[[chapters]]\ntitle = "章"\n'
+        'sections = [{ title = "节", template = "t.md.j2" }]\n' + RULES,
+    )
     return proj
 
 
@@ -283,13 +303,22 @@ def test_rules_pass_when_the_data_agrees(tmp_path: Path) -> None:
     assert problems(rule_project(tmp_path)) == []
 
 
-@pytest.mark.parametrize("kwargs, rule, text", [
-    ({"copy_value": 71}, "同一序列", "market_size[市场规模] = 70亿元 but market_copy[市场规模] = 71亿元 in 2022"),
-    ({"part_values": (10, 20, 75, 100)}, "部分不超过整体",
-     "market_part[市场规模] = 75亿元 exceeds market_size[市场规模] = 70亿元 in 2022"),
-    ({"part_unit": "万亿元", "part_values": (0.001, 0.002, 0.01, 0.01)}, "部分不超过整体",
-     "market_part[市场规模] = 0.01万亿元 exceeds market_size[市场规模] = 70亿元 in 2022"),
-])
+@pytest.mark.parametrize(
+    "kwargs, rule, text",
+    [
+        ({"copy_value": 71}, "同一序列", "market_size[市场规模] = 70亿元 but market_copy[市场规模] = 71亿元 in 2022"),
+        (
+            {"part_values": (10, 20, 75, 100)},
+            "部分不超过整体",
+            "market_part[市场规模] = 75亿元 exceeds market_size[市场规模] = 70亿元 in 2022",
+        ),
+        (
+            {"part_unit": "万亿元", "part_values": (0.001, 0.002, 0.01, 0.01)},
+            "部分不超过整体",
+            "market_part[市场规模] = 0.01万亿元 exceeds market_size[市场规模] = 70亿元 in 2022",
+        ),
+    ],
+)
 def test_each_rule_kind_reports_the_cells_involved(tmp_path: Path, kwargs: dict, rule: str, text: str) -> None:
     found = only(problems(rule_project(tmp_path, **kwargs)), "rule_violated")
     assert len(found) == 1 and rule in found[0].message and text in found[0].message, found
@@ -335,9 +364,12 @@ def test_bounds_are_set_per_project_table_and_row(tmp_path: Path) -> None:
     append_manifest(proj, "[checks]\nmax_growth = 100\n")
     jumps = only(problems(proj), "implausible_jump")
     assert {p.location.cell for p in jumps} >= {"C7", "D7"}, "15→32.4→70 grows over 100% a year"
-    append_manifest(proj, '[[checks.bounds]]\ntable = "market_size"\nrow = "市场规模"\nmax_growth = 200\n'
-                          '[[checks.bounds]]\ntable = "market_copy"\nmax_growth = 200\n'
-                          '[[checks.bounds]]\ntable = "market_part"\nmax_growth = 200\n')
+    append_manifest(
+        proj,
+        '[[checks.bounds]]\ntable = "market_size"\nrow = "市场规模"\nmax_growth = 200\n'
+        '[[checks.bounds]]\ntable = "market_copy"\nmax_growth = 200\n'
+        '[[checks.bounds]]\ntable = "market_part"\nmax_growth = 200\n',
+    )
     assert only(problems(proj), "implausible_jump") == []
 
 
@@ -365,6 +397,7 @@ def test_growth_assumption_out_of_range(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- as-of dates and illustrative values
 
+
 def test_as_of_is_declared_per_edition_and_per_sheet(tmp_path: Path) -> None:
     proj = make_project(tmp_path / "p")
 
@@ -373,8 +406,9 @@ def test_as_of_is_declared_per_edition_and_per_sheet(tmp_path: Path) -> None:
 
     assert data_problems() == [], "by default an edition stands at the end of the year before it"
     text = (proj / "report.toml").read_text(encoding="utf-8")
-    (proj / "report.toml").write_text(text.replace("[report]\n", '[report]\nas_of = "{year}-12-31"\n', 1),
-                                      encoding="utf-8")
+    (proj / "report.toml").write_text(
+        text.replace("[report]\n", '[report]\nas_of = "{year}-12-31"\n', 1), encoding="utf-8"
+    )
     assert data_problems() == [("asof_forecast", "F6")]
     add_meta(proj, "market_size", "截至", "2023-12-31")
     assert data_problems() == [], "a sheet whose figures stand earlier says so"
@@ -383,8 +417,10 @@ def test_as_of_is_declared_per_edition_and_per_sheet(tmp_path: Path) -> None:
 def test_text_dated_after_the_as_of_date(tmp_path: Path) -> None:
     proj = make_project(tmp_path / "p")
     path = proj / "templates" / "policy.md.j2"
-    path.write_text(path.read_text(encoding="utf-8") + "\n截至{{ p.records[0].发布时间.year + 1 }}年6月，政策持续出台。\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n截至{{ p.records[0].发布时间.year + 1 }}年6月，政策持续出台。\n",
+        encoding="utf-8",
+    )
     found = only(problems(proj), "after_as_of")
     assert [(p.location.template, p.code) for p in found] == [("templates/policy.md.j2", "after_as_of")]
     assert found[0].location.line

@@ -6,19 +6,18 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import docx
 import pytest
+from conftest import docx_findings
+from test_writer import sample
 
 from reportkit.docx import packaged_reference, verify_docx, write_docx
 from reportkit.docx.reference import build_reference
 from reportkit.docx.verify import docx_problems
 from reportkit.errors import OutputError
-
-from conftest import docx_findings
-from test_writer import sample
 
 DOC = "word/document.xml"
 SWE_PART = "word/stylesWithEffects.xml"
@@ -45,10 +44,12 @@ def rezip(data: bytes, edit: Callable[[dict[str, bytes]], None]) -> bytes:
 
 def sub(part: str, pattern: str, repl: str) -> Callable[[dict[str, bytes]], None]:
     """An edit replacing the first match of `pattern` in `part`; the pattern must match."""
+
     def edit(parts: dict[str, bytes]) -> None:
         text, n = re.subn(pattern, repl, parts[part].decode("utf-8"), count=1, flags=re.S)
         assert n == 1, pattern
         parts[part] = text.encode("utf-8")
+
     return edit
 
 
@@ -62,9 +63,15 @@ def with_stale_styles_with_effects(data: bytes) -> bytes:
 
     def edit(parts: dict[str, bytes]) -> None:
         parts[SWE_PART] = stale
-        sub("[Content_Types].xml", "</Types>", f'<Override PartName="/{SWE_PART}" ContentType="{SWE_TYPE}"/></Types>')(parts)
-        sub("word/_rels/document.xml.rels", "</Relationships>",
-            f'<Relationship Id="rIdStale" Type="{SWE_REL}" Target="stylesWithEffects.xml"/></Relationships>')(parts)
+        sub("[Content_Types].xml", "</Types>", f'<Override PartName="/{SWE_PART}" ContentType="{SWE_TYPE}"/></Types>')(
+            parts
+        )
+        sub(
+            "word/_rels/document.xml.rels",
+            "</Relationships>",
+            f'<Relationship Id="rIdStale" Type="{SWE_REL}" Target="stylesWithEffects.xml"/></Relationships>',
+        )(parts)
+
     return rezip(data, edit)
 
 
@@ -114,41 +121,72 @@ def test_a_sound_document_breaks_no_rule(blob: bytes) -> None:
 def _drop(name: str) -> Callable[[dict[str, bytes]], None]:
     def edit(parts: dict[str, bytes]) -> None:
         del parts[name]
+
     return edit
 
 
 def _put(name: str, content: bytes) -> Callable[[dict[str, bytes]], None]:
     def edit(parts: dict[str, bytes]) -> None:
         parts[name] = content
+
     return edit
 
 
 BROKEN = {
-    "missing target": (_drop("word/media/image1.png"),
-                       "word/_rels/document.xml.rels: rId4 points to media/image1.png, which the package does not hold"),
-    "no content type": (sub("[Content_Types].xml", r'<Default Extension="png"[^>]*/>', ""),
-                        "word/media/image1.png: no content type in [Content_Types].xml"),
-    "wrong content type": (sub("[Content_Types].xml", r'<Override PartName="/word/header1.xml"[^>]*/>', ""),
-                           "word/_rels/document.xml.rels: rId9 is a header relationship to word/header1.xml, "
-                           "whose content type is application/xml"),
-    "override without part": (sub("[Content_Types].xml", "</Types>",
-                                  '<Override PartName="/word/gone.xml" ContentType="application/xml"/></Types>'),
-                              "[Content_Types].xml: override for /word/gone.xml, which the package does not hold"),
-    "unknown r:id": (sub(DOC, r'r:embed="rId4"', 'r:embed="rId99"'),
-                     'word/document.xml: r:embed="rId99" names no relationship of this part'),
-    "field never ended": (sub(DOC, r'<w:r><w:fldChar w:fldCharType="end"/></w:r>', ""),
-                          "word/document.xml: 1 field(s) begun and never ended"),
-    "stray separator": (sub(DOC, r'<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
-                            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>' * 2),
-                        "word/document.xml: a field separator out of place"),
+    "missing target": (
+        _drop("word/media/image1.png"),
+        "word/_rels/document.xml.rels: rId4 points to media/image1.png, which the package does not hold",
+    ),
+    "no content type": (
+        sub("[Content_Types].xml", r'<Default Extension="png"[^>]*/>', ""),
+        "word/media/image1.png: no content type in [Content_Types].xml",
+    ),
+    "wrong content type": (
+        sub("[Content_Types].xml", r'<Override PartName="/word/header1.xml"[^>]*/>', ""),
+        "word/_rels/document.xml.rels: rId9 is a header relationship to word/header1.xml, "
+        "whose content type is application/xml",
+    ),
+    "override without part": (
+        sub(
+            "[Content_Types].xml",
+            "</Types>",
+            '<Override PartName="/word/gone.xml" ContentType="application/xml"/></Types>',
+        ),
+        "[Content_Types].xml: override for /word/gone.xml, which the package does not hold",
+    ),
+    "unknown r:id": (
+        sub(DOC, r'r:embed="rId4"', 'r:embed="rId99"'),
+        'word/document.xml: r:embed="rId99" names no relationship of this part',
+    ),
+    "field never ended": (
+        sub(DOC, r'<w:r><w:fldChar w:fldCharType="end"/></w:r>', ""),
+        "word/document.xml: 1 field(s) begun and never ended",
+    ),
+    "stray separator": (
+        sub(
+            DOC,
+            r'<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>' * 2,
+        ),
+        "word/document.xml: a field separator out of place",
+    ),
     "duplicate drawing id": (sub(DOC, r"(<w:drawing>.*?</w:drawing>)", r"\1\1"), "drawing id 1 is used 2 times"),
-    "unpaired bookmark": (sub(DOC, r'<w:bookmarkEnd w:id="1"/>', ""),
-                          "word/document.xml: bookmark id 1 starts 1 and ends 0 time(s)"),
-    "duplicate bookmark": (sub(DOC, r'w:name="_Toc000002"', 'w:name="_Toc000001"'), "bookmark _Toc000001 is defined 2 times"),
-    "cell without paragraph": (sub(DOC, r"(<w:tc><w:tcPr>.*?</w:tcPr>)<w:p>.*?</w:p>(</w:tc>)", r"\1\2"),
-                               "word/document.xml: a table cell that does not end with a paragraph"),
-    "image does not decode": (_put("word/media/image1.png", b"not a picture"),
-                              "word/media/image1.png: not a readable image"),
+    "unpaired bookmark": (
+        sub(DOC, r'<w:bookmarkEnd w:id="1"/>', ""),
+        "word/document.xml: bookmark id 1 starts 1 and ends 0 time(s)",
+    ),
+    "duplicate bookmark": (
+        sub(DOC, r'w:name="_Toc000002"', 'w:name="_Toc000001"'),
+        "bookmark _Toc000001 is defined 2 times",
+    ),
+    "cell without paragraph": (
+        sub(DOC, r"(<w:tc><w:tcPr>.*?</w:tcPr>)<w:p>.*?</w:p>(</w:tc>)", r"\1\2"),
+        "word/document.xml: a table cell that does not end with a paragraph",
+    ),
+    "image does not decode": (
+        _put("word/media/image1.png", b"not a picture"),
+        "word/media/image1.png: not a readable image",
+    ),
     "not well-formed": (sub(DOC, r"</w:body>", "</w:bod>"), "word/document.xml: not well-formed XML"),
 }
 

@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_project
 
 from reportkit.watch import watch, watched_paths
-
-from conftest import make_project
 
 
 def test_watch_loop_renders_reports_errors_and_continues(tmp_path: Path) -> None:
@@ -48,8 +47,13 @@ def test_watched_paths(tmp_path: Path) -> None:
 def test_watch_command_rerenders_on_a_file_change(tmp_path: Path) -> None:
     proj = make_project(tmp_path / "p")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "reportkit", "render", "--year", "2024", "--project", str(proj),
-                             "--watch"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reportkit", "render", "--year", "2024", "--project", str(proj), "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(ln.rstrip("\n")) for ln in proc.stdout], daemon=True).start()
 

@@ -10,35 +10,71 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import docx_findings
 
 from reportkit.docx import packaged_reference, write_docx
 from reportkit.docx.writer import column_widths
 from reportkit.errors import StyleError
-from reportkit.model import (ChartSeries, ChartSpec, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta,
-                             Paragraph, Run, SectionBreak, Table, TableCell, TableOfContents, TocEntry)
+from reportkit.model import (
+    ChartSeries,
+    ChartSpec,
+    Cover,
+    Document,
+    Figure,
+    Heading,
+    ListBlock,
+    ListOfFigures,
+    Meta,
+    Paragraph,
+    Run,
+    SectionBreak,
+    Table,
+    TableCell,
+    TableOfContents,
+    TocEntry,
+)
 
-from conftest import docx_findings
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
-       b"\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\r\xefF\xb8\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
+    b"\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\r\xefF\xb8\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def sample() -> Document:
     spec = ChartSpec("bar", ("2020", "2021"), (ChartSeries("规模", (1.0, 2.0)),), (False, False), "亿元")
-    table = Table("市场规模", "中商产业研究院", (TableCell("年份"), TableCell("规模", True)),
-                  tuple((TableCell(str(y)), TableCell(f"{v:.2f}", True)) for y, v in ((2020, 15), (2021, 32.4))),
-                  number=2, unit_note="单位：亿元")
+    table = Table(
+        "市场规模",
+        "中商产业研究院",
+        (TableCell("年份"), TableCell("规模", True)),
+        tuple((TableCell(str(y)), TableCell(f"{v:.2f}", True)) for y, v in ((2020, 15), (2021, 32.4))),
+        number=2,
+        unit_note="单位：亿元",
+    )
     return Document(
-        Meta("测试报告", author="测试研究院", created=dt.datetime(2024, 1, 1), header_text="测试报告页眉",
-             client="某某集团", watermark="内部资料"),
-        [Cover("测试报告", "测试研究院", "2024年", client="某某集团"),
-         TableOfContents(entries=(TocEntry(1, "第一章 市场", "1"), TocEntry(2, "一、规模", "2"))),
-         ListOfFigures(entries=(TocEntry(1, "图表1：规模图", "2"), TocEntry(1, "图表2：市场规模（单位：亿元）", "3"))),
-         SectionBreak(),
-         Heading(1, "市场", "第一章"), Heading(2, "规模", "一、"), Heading(3, "现状", "（一）", toc=False),
-         Paragraph((Run("正文"), Run("加粗", bold=True), Run("斜体\x07", italic=True))),
-         ListBlock(((Run("甲"),), (Run("乙"),)), ordered=True),
-         Figure("规模图", "中商产业研究院", spec, number=1, image=PNG), table])
+        Meta(
+            "测试报告",
+            author="测试研究院",
+            created=dt.datetime(2024, 1, 1),
+            header_text="测试报告页眉",
+            client="某某集团",
+            watermark="内部资料",
+        ),
+        [
+            Cover("测试报告", "测试研究院", "2024年", client="某某集团"),
+            TableOfContents(entries=(TocEntry(1, "第一章 市场", "1"), TocEntry(2, "一、规模", "2"))),
+            ListOfFigures(
+                entries=(TocEntry(1, "图表1：规模图", "2"), TocEntry(1, "图表2：市场规模（单位：亿元）", "3"))
+            ),
+            SectionBreak(),
+            Heading(1, "市场", "第一章"),
+            Heading(2, "规模", "一、"),
+            Heading(3, "现状", "（一）", toc=False),
+            Paragraph((Run("正文"), Run("加粗", bold=True), Run("斜体\x07", italic=True))),
+            ListBlock(((Run("甲"),), (Run("乙"),)), ordered=True),
+            Figure("规模图", "中商产业研究院", spec, number=1, image=PNG),
+            table,
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +106,10 @@ def test_body_typography_comes_from_styles(written: Path) -> None:
     body = [p for p in d.paragraphs if p.text.startswith("正文")][0]
     assert body.style.name == "Normal"
     assert [(r.text, bool(r.bold), bool(r.italic)) for r in body.runs] == [
-        ("正文", False, False), ("加粗", True, False), ("斜体", False, True)], "control characters are removed"
+        ("正文", False, False),
+        ("加粗", True, False),
+        ("斜体", False, True),
+    ], "control characters are removed"
 
 
 def test_toc_field_header_and_page_footer(written: Path) -> None:
@@ -94,9 +133,14 @@ def test_captions_are_seq_fields(written: Path) -> None:
         doc = zf.read("word/document.xml").decode()
     assert len(re.findall(r"> SEQ 图表 \\\* ARABIC </w:instrText>", doc)) == 2
     d = docx.Document(str(written))
-    assert [p.text for p in d.paragraphs if p.style.name == "Caption"] == ["图表1：规模图", "图表2：市场规模（单位：亿元）"]
+    assert [p.text for p in d.paragraphs if p.style.name == "Caption"] == [
+        "图表1：规模图",
+        "图表2：市场规模（单位：亿元）",
+    ]
     assert [p.text for p in d.paragraphs if p.style.name == "table of figures"] == [
-        "图表1：规模图\t2", "图表2：市场规模（单位：亿元）\t3"]
+        "图表1：规模图\t2",
+        "图表2：市场规模（单位：亿元）\t3",
+    ]
 
 
 def test_captions_above_and_source_notes_below_every_exhibit(written: Path) -> None:
@@ -127,12 +171,18 @@ def test_cover_client_and_properties(written: Path) -> None:
     assert "专供：某某集团" in [p.text for p in d.paragraphs]
     cp = d.core_properties
     assert "某某集团" in cp.keywords and cp.comments == "专供：某某集团"
-    assert cp.title == "测试报告" and cp.author == "测试研究院" and cp.created.replace(tzinfo=None) == dt.datetime(2024, 1, 1)
+    assert (
+        cp.title == "测试报告"
+        and cp.author == "测试研究院"
+        and cp.created.replace(tzinfo=None) == dt.datetime(2024, 1, 1)
+    )
 
 
 def test_ordered_list_numbers_restart(written: Path) -> None:
     d = docx.Document(str(written))
-    assert [p.text for p in d.paragraphs if p.text.startswith("（1")] + [p.text for p in d.paragraphs if p.text.startswith("（2")] == ["（1）甲", "（2）乙"]
+    assert [p.text for p in d.paragraphs if p.text.startswith("（1")] + [
+        p.text for p in d.paragraphs if p.text.startswith("（2")
+    ] == ["（1）甲", "（2）乙"]
 
 
 def test_same_model_gives_identical_bytes() -> None:

@@ -22,37 +22,83 @@ import pytest
 from lxml import etree
 
 from reportkit.docx import packaged_reference, write_docx
-from reportkit.model import (ChartSeries, ChartSpec, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta,
-                             PageBreak, Paragraph, Run, SectionBreak, Table, TableCell, TableOfContents, TocEntry)
+from reportkit.model import (
+    ChartSeries,
+    ChartSpec,
+    Cover,
+    Document,
+    Figure,
+    Heading,
+    ListBlock,
+    ListOfFigures,
+    Meta,
+    PageBreak,
+    Paragraph,
+    Run,
+    SectionBreak,
+    Table,
+    TableCell,
+    TableOfContents,
+    TocEntry,
+)
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "writer"
-PARTS = ("[Content_Types].xml", "word/document.xml", "word/_rels/document.xml.rels", "word/charts/chart1.xml",
-         "word/charts/chart2.xml", "word/charts/_rels/chart1.xml.rels", "word/header1.xml", "word/footer1.xml",
-         "word/settings.xml", "docProps/core.xml")
+PARTS = (
+    "[Content_Types].xml",
+    "word/document.xml",
+    "word/_rels/document.xml.rels",
+    "word/charts/chart1.xml",
+    "word/charts/chart2.xml",
+    "word/charts/_rels/chart1.xml.rels",
+    "word/header1.xml",
+    "word/footer1.xml",
+    "word/settings.xml",
+    "docProps/core.xml",
+)
 
 
 def fixture_document() -> Document:
-    bar_line = ChartSpec("bar_line", ("2022", "2023", "2024E"),
-                         (ChartSeries("市场规模", (70.0, 141.34, 294.16)), ChartSeries("同比增速", (None, 101.9, 108.1))),
-                         (False, False, True), "亿元", "%")
+    bar_line = ChartSpec(
+        "bar_line",
+        ("2022", "2023", "2024E"),
+        (ChartSeries("市场规模", (70.0, 141.34, 294.16)), ChartSeries("同比增速", (None, 101.9, 108.1))),
+        (False, False, True),
+        "亿元",
+        "%",
+    )
     pie = ChartSpec("pie", ("智能制造", "能源"), (ChartSeries("2023", (60.0, 40.0)),), (False, False), "%")
-    table = Table("市场规模", "中商产业研究院", (TableCell("年份"), TableCell("规模", True)),
-                  ((TableCell("2022"), TableCell("70.00", True)), (TableCell("2023"), TableCell("141.34", True))),
-                  number=3, unit_note="单位：亿元")
+    table = Table(
+        "市场规模",
+        "中商产业研究院",
+        (TableCell("年份"), TableCell("规模", True)),
+        ((TableCell("2022"), TableCell("70.00", True)), (TableCell("2023"), TableCell("141.34", True))),
+        number=3,
+        unit_note="单位：亿元",
+    )
     return Document(
         Meta("金样报告", author="测试研究院", created=dt.datetime(2024, 1, 1), header_text="金样报告"),
-        [Cover("金样报告", "测试研究院", "2024年", as_of_text="数据截至2024年12月31日"),
-         TableOfContents(entries=(TocEntry(1, "第一章 市场", "1"), TocEntry(2, "一、规模", "1"))),
-         ListOfFigures(entries=(TocEntry(1, "图表1：规模", "1"), TocEntry(1, "图表2：结构", "2"),
-                                TocEntry(1, "图表3：市场规模（单位：亿元）", "2"))),
-         SectionBreak(),
-         Heading(1, "市场", "第一章"), Heading(2, "规模", "一、"), Heading(3, "现状", "（一）", toc=False),
-         Paragraph((Run("中国大模型市场规模达到"), Run("141.34亿元", bold=True), Run("。"))),
-         ListBlock(((Run("政策"),), (Run("需求"),)), ordered=False),
-         Figure("规模", "中商产业研究院", bar_line, number=1, engine="native"),
-         PageBreak(),
-         Figure("结构", "本报告整理（含示例数据）", pie, number=2, engine="native"),
-         table])
+        [
+            Cover("金样报告", "测试研究院", "2024年", as_of_text="数据截至2024年12月31日"),
+            TableOfContents(entries=(TocEntry(1, "第一章 市场", "1"), TocEntry(2, "一、规模", "1"))),
+            ListOfFigures(
+                entries=(
+                    TocEntry(1, "图表1：规模", "1"),
+                    TocEntry(1, "图表2：结构", "2"),
+                    TocEntry(1, "图表3：市场规模（单位：亿元）", "2"),
+                )
+            ),
+            SectionBreak(),
+            Heading(1, "市场", "第一章"),
+            Heading(2, "规模", "一、"),
+            Heading(3, "现状", "（一）", toc=False),
+            Paragraph((Run("中国大模型市场规模达到"), Run("141.34亿元", bold=True), Run("。"))),
+            ListBlock(((Run("政策"),), (Run("需求"),)), ordered=False),
+            Figure("规模", "中商产业研究院", bar_line, number=1, engine="native"),
+            PageBreak(),
+            Figure("结构", "本报告整理（含示例数据）", pie, number=2, engine="native"),
+            table,
+        ],
+    )
 
 
 def normalised(xml: bytes) -> str:
@@ -86,6 +132,7 @@ def test_part_matches_its_golden_file(parts: dict[str, str], name: str) -> None:
         golden.write_text(parts[name] + "\n", encoding="utf-8")
     expected = golden.read_text(encoding="utf-8").rstrip("\n")
     if parts[name] != expected:
-        diff = "\n".join(difflib.unified_diff(expected.splitlines(), parts[name].splitlines(), "golden", "written",
-                                              lineterm="", n=2))
+        diff = "\n".join(
+            difflib.unified_diff(expected.splitlines(), parts[name].splitlines(), "golden", "written", lineterm="", n=2)
+        )
         pytest.fail(f"{name} differs from {golden.name}:\n{diff[:6000]}")

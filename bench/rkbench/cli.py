@@ -15,18 +15,33 @@ from typing import Any
 from .measures import MEASURES, NEEDS, ORDER, PLAN, SCALES, measure_scale, measure_soffice, soffice
 from .proc import CommandFailed, Series, reportkit_command
 from .project import ENGINES, ROOT, YEAR, copy_project
-from .report import (ENV_NOTED, code_info, load_average, machine_info, memory_summary, notes, print_report,
-                     relative_targets, scale_summary, timed_summary)
+from .report import (
+    ENV_NOTED,
+    code_info,
+    load_average,
+    machine_info,
+    memory_summary,
+    notes,
+    print_report,
+    relative_targets,
+    scale_summary,
+    timed_summary,
+)
 
 
 def parse_args(argv: list[str] | None, doc: str) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=None, metavar="N", help="runs per measure (default 5; --quick 2)")
     p.add_argument("--quick", action="store_true", help="2 runs per measure")
-    p.add_argument("--only", default="", metavar="LIST",
-                   help=f"comma-separated measures to run (default all): {','.join(ORDER)}")
-    p.add_argument("--engines", default=",".join(ENGINES), metavar="LIST",
-                   help=f"chart engines to compare (default {','.join(ENGINES)})")
+    p.add_argument(
+        "--only", default="", metavar="LIST", help=f"comma-separated measures to run (default all): {','.join(ORDER)}"
+    )
+    p.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        metavar="LIST",
+        help=f"chart engines to compare (default {','.join(ENGINES)})",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json", help="where to write the JSON")
     args = p.parse_args(argv)
     args.runs = args.runs if args.runs is not None else (2 if args.quick else 5)
@@ -101,10 +116,17 @@ def main(argv: list[str] | None = None, doc: str = "") -> int:
     args = parse_args(argv, doc)
     n = args.runs
     results: dict[str, Any] = {
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine_info(), "code": code_info(), "runs": n, "command": reportkit_command(),
-        "year": YEAR, "selected": args.only, "engines": args.engines, "load_average_before": load_average(),
-        "environment": {k: os.environ[k] for k in ENV_NOTED if k in os.environ}, "measures": {},
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "code": code_info(),
+        "runs": n,
+        "command": reportkit_command(),
+        "year": YEAR,
+        "selected": args.only,
+        "engines": args.engines,
+        "load_average_before": load_average(),
+        "environment": {k: os.environ[k] for k in ENV_NOTED if k in os.environ},
+        "measures": {},
         "skipped_notes": [],
     }
     status = 0

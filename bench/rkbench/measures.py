@@ -7,9 +7,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .proc import Run, Series, reportkit, run
 from .project import ROOT, YEAR, clear, first_number, set_cell
@@ -50,8 +50,13 @@ MEASURES: dict[str, Measure] = {
 ORDER = list(MEASURES)
 RELATIVE = {"pdf": ("soffice", 1.3), "batch_pdf": ("pdf", 2.0)}
 """measure -> (the measure its target is a multiple of, the factor)."""
-NEEDS = {"memory": {"cold", "batch"}, "scale": {"cold"}, "pdf": {"soffice"}, "batch_pdf": {"pdf", "soffice"},
-         "soffice": {"pdf"}}
+NEEDS = {
+    "memory": {"cold", "batch"},
+    "scale": {"cold"},
+    "pdf": {"soffice"},
+    "batch_pdf": {"pdf", "soffice"},
+    "soffice": {"pdf"},
+}
 """What else a measure needs: the runs it is read from, or the baseline of its target."""
 
 
@@ -87,8 +92,10 @@ def measure_cell(proj: Path, n: int) -> Series:
     original = book.read_bytes()
     found = first_number(book, CELL_SHEET)
     if found is None:
-        raise SystemExit(f"bench: {CELL_FILE} [{CELL_SHEET}] has no number under its year header; "
-                         "update CELL_* in bench/rkbench/measures.py")
+        raise SystemExit(
+            f"bench: {CELL_FILE} [{CELL_SHEET}] has no number under its year header; "
+            "update CELL_* in bench/rkbench/measures.py"
+        )
     cell, base = found
     # -- save once through openpyxl unchanged and render, so the timed runs differ from the last render
     #    by the one value only, not by how openpyxl writes a workbook --
@@ -110,8 +117,13 @@ def _forced(proj: Path, n: int, extra: list[str], progress: str, sample_tree: bo
     """Renders with a new --output path each run: the skip is defeated, every cache is warm."""
     reportkit(RENDER, proj)
     stamp = time.strftime("%H%M%S")
-    return repeat(n, lambda i: reportkit(RENDER + extra + ["--output", f"build/bench/{progress}-{stamp}-{i}.docx"],
-                                         proj, sample_tree), progress)
+    return repeat(
+        n,
+        lambda i: reportkit(
+            RENDER + extra + ["--output", f"build/bench/{progress}-{stamp}-{i}.docx"], proj, sample_tree
+        ),
+        progress,
+    )
 
 
 def measure_output(proj: Path, n: int) -> Series:
@@ -132,8 +144,17 @@ def measure_soffice(proj: Path, n: int, docx: Path) -> Series:
     def step(i: int) -> Run:
         with tempfile.TemporaryDirectory(prefix="bench-soffice-") as tmp:
             profile = (Path(tmp) / "profile").as_uri()
-            cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf",
-                   "--outdir", tmp, str(docx)]
+            cmd = [
+                exe,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                str(docx),
+            ]
             r = run(cmd, proj, env={"FONTCONFIG_FILE": str(FONTS), "HOME": tmp})
             if not (Path(tmp) / docx.with_suffix(".pdf").name).is_file():
                 raise SystemExit(f"bench: soffice wrote no PDF of {docx}: {r.stderr.strip()[-300:]}")
@@ -185,6 +206,13 @@ def measure_scale(projects: dict[int, Path], n: int, x1: Series, engine: str) ->
 
 
 PLAN: list[tuple[str, Callable[[Path, int], Series]]] = [
-    ("cold", measure_cold), ("warm", measure_warm), ("output", measure_output), ("cell", measure_cell),
-    ("batch", measure_batch), ("pdf", measure_pdf), ("batch_pdf", measure_batch_pdf),
-    ("help", measure_help), ("check", measure_check)]
+    ("cold", measure_cold),
+    ("warm", measure_warm),
+    ("output", measure_output),
+    ("cell", measure_cell),
+    ("batch", measure_batch),
+    ("pdf", measure_pdf),
+    ("batch_pdf", measure_batch_pdf),
+    ("help", measure_help),
+    ("check", measure_check),
+]

@@ -40,8 +40,7 @@ class Run:
 
     @property
     def stages(self) -> dict[str, float]:
-        return {m.group(1): float(m.group(2))
-                for m in re.finditer(r"^(\w+)\s+([\d.]+) s$", self.stderr, re.M)}
+        return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+)\s+([\d.]+) s$", self.stderr, re.M)}
 
     @property
     def charts_drawn(self) -> int | None:
@@ -77,10 +76,14 @@ class Series:
 
     def summary(self) -> dict[str, Any]:
         s = self.seconds
-        out: dict[str, Any] = {"runs": len(s), "seconds": [round(x, 4) for x in s],
-                               "median": round(statistics.median(s), 4), "min": round(min(s), 4),
-                               "max": round(max(s), 4),
-                               "max_rss_mb": round(max(r.max_rss_mb for r in self.runs), 1)}
+        out: dict[str, Any] = {
+            "runs": len(s),
+            "seconds": [round(x, 4) for x in s],
+            "median": round(statistics.median(s), 4),
+            "min": round(min(s), 4),
+            "max": round(max(s), 4),
+            "max_rss_mb": round(max(r.max_rss_mb for r in self.runs), 1),
+        }
         stages = [r.stages for r in self.runs if r.stages]
         if stages:
             names = list(stages[0])
@@ -178,8 +181,14 @@ def run(cmd: list[str], cwd: Path, sample_tree: bool = False, env: dict[str, str
     """Run `cmd` in `cwd`; return its wall time and memory.  Raises CommandFailed."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                env=None if env is None else {**os.environ, **env})
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=None if env is None else {**os.environ, **env},
+        )
         sampler = TreeSampler(proc.pid) if sample_tree and SAMPLE_TREE else None
         if sampler:
             sampler.start()
@@ -198,8 +207,14 @@ def run(cmd: list[str], cwd: Path, sample_tree: bool = False, env: dict[str, str
         raise CommandFailed(cmd, proc.returncode, stderr or stdout)
     # -- ru_maxrss is in KiB on Linux, bytes on macOS --
     rss_kb = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return Run(seconds, rss_kb / 1024, sampler.peak_kb / 1024 if sampler else None, stdout, stderr,
-               sampler.office_peak_kb / 1024 if sampler else None)
+    return Run(
+        seconds,
+        rss_kb / 1024,
+        sampler.peak_kb / 1024 if sampler else None,
+        stdout,
+        stderr,
+        sampler.office_peak_kb / 1024 if sampler else None,
+    )
 
 
 def reportkit(args: list[str], cwd: Path, sample_tree: bool = False) -> Run:

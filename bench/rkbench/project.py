@@ -25,8 +25,9 @@ def toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}"
-                                for k, v in value.items()) + " }"
+        return (
+            "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()) + " }"
+        )
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
@@ -59,12 +60,12 @@ def with_engine(text: str, engine: str) -> str:
     report = re.search(r"(?m)^\[report\]\s*$", text)
     if report is None:
         raise SystemExit("bench: report.toml has no [report] table")
-    end = re.search(r"(?m)^\[", text[report.end():])
+    end = re.search(r"(?m)^\[", text[report.end() :])
     body_end = report.end() + (end.start() if end else len(text) - report.end())
-    body = text[report.end():body_end]
+    body = text[report.end() : body_end]
     line = f'charts = "{engine}"'
-    body = re.sub(r'(?m)^charts\s*=.*$', line, body) if re.search(r"(?m)^charts\s*=", body) else f"\n{line}{body}"
-    return text[:report.end()] + body + text[body_end:]
+    body = re.sub(r"(?m)^charts\s*=.*$", line, body) if re.search(r"(?m)^charts\s*=", body) else f"\n{line}{body}"
+    return text[: report.end()] + body + text[body_end:]
 
 
 def copy_project(dest: Path, repeat: int = 1, engine: str | None = None) -> Path:
@@ -88,8 +89,13 @@ def copy_project(dest: Path, repeat: int = 1, engine: str | None = None) -> Path
         for k in range(1, repeat + 1):
             for ch in chapters:
                 suffix = "" if k == 1 else f"（{k}）"
-                copies.append({**ch, "title": ch["title"] + suffix,
-                               "sections": [{**s, "title": s["title"] + suffix} for s in ch.get("sections", [])]})
+                copies.append(
+                    {
+                        **ch,
+                        "title": ch["title"] + suffix,
+                        "sections": [{**s, "title": s["title"] + suffix} for s in ch.get("sections", [])],
+                    }
+                )
         manifest["chapters"] = copies
         text = dump_toml(manifest)
     if engine is not None:
@@ -119,7 +125,7 @@ def first_number(path: Path, sheet: str) -> tuple[str, float] | None:
     for i, row in enumerate(rows):
         years = [c for c in row[1:] if re.fullmatch(r"(19|20)\d\dE?", str(c.value or ""))]
         if len(years) >= 2:
-            for data in rows[i + 1:]:
+            for data in rows[i + 1 :]:
                 numbers = [c for c in data[2:] if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
                 if numbers:
                     return numbers[0].coordinate, numbers[0].value

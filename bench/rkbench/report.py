@@ -44,13 +44,16 @@ def memory_summary(series: dict[str, Series]) -> dict[str, Any]:
     target = MEASURES["memory"].target
     assert target is not None
     out: dict[str, Any] = {
-        "from": ["cold", "batch"], "runs": len(runs), "max_rss_mb": round(max(rss), 1),
+        "from": ["cold", "batch"],
+        "runs": len(runs),
+        "max_rss_mb": round(max(rss), 1),
         "max_rss_mb_min": round(min(rss), 1),
         "max_rss_mb_by_measure": {k: round(max(r.max_rss_mb for r in series[k].runs), 1) for k in ("cold", "batch")},
         "tree_pss_mb": round(max(trees), 1) if trees else None,
-        "target_mb": target, "met": max(rss) <= target,
+        "target_mb": target,
+        "met": max(rss) <= target,
         "note": "max_rss_mb: ru_maxrss from wait4, the largest single process (main or chart/client worker); "
-                "tree_pss_mb: peak of the sum of PSS over the whole process tree, sampled every 50 ms",
+        "tree_pss_mb: peak of the sum of PSS over the whole process tree, sampled every 50 ms",
     }
     for name in ("pdf", "batch_pdf"):
         if name in series:
@@ -81,9 +84,13 @@ def scale_summary(scaled: dict[int, Series]) -> dict[str, Any]:
 
 
 def machine_info() -> dict[str, Any]:
-    info: dict[str, Any] = {"cpu_count": os.cpu_count(), "python": platform.python_version(),
-                            "implementation": platform.python_implementation(), "platform": platform.platform(),
-                            "machine": platform.machine()}
+    info: dict[str, Any] = {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+    }
     try:
         with open("/proc/meminfo") as fh:
             info["memory_total_mb"] = round(int(fh.readline().split()[1]) / 1024)
@@ -97,8 +104,14 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
-ENV_NOTED = ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX", "SOURCE_DATE_EPOCH", "MPLCONFIGDIR",
-             "REPORTKIT_SOFFICE", "REPORTKIT_UNO_PYTHON")
+ENV_NOTED = (
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONPYCACHEPREFIX",
+    "SOURCE_DATE_EPOCH",
+    "MPLCONFIGDIR",
+    "REPORTKIT_SOFFICE",
+    "REPORTKIT_UNO_PYTHON",
+)
 
 
 def load_average() -> list[float] | None:
@@ -125,8 +138,10 @@ def notes(results: dict[str, Any]) -> list[str]:
     cpus = results["machine"].get("cpu_count") or 1
     loads = [x[0] for x in (results.get("load_average_before"), results.get("load_average_after")) if x]
     if loads and max(loads) > 0.5 * cpus:
-        out.append(f"the machine was busy (1-minute load average {'/'.join(f'{x:.1f}' for x in loads)} "
-                   f"before/after on {cpus} CPUs): other work shared the CPUs, figures are pessimistic")
+        out.append(
+            f"the machine was busy (1-minute load average {'/'.join(f'{x:.1f}' for x in loads)} "
+            f"before/after on {cpus} CPUs): other work shared the CPUs, figures are pessimistic"
+        )
     if results["environment"].get("PYTHONDONTWRITEBYTECODE"):
         out.append("PYTHONDONTWRITEBYTECODE is set: reportkit's own modules are compiled again in every process")
     if results["code"].get("dirty"):
@@ -178,8 +193,10 @@ def rows_for(results: dict[str, Any]) -> list[list[str]]:
         m = measures[name]
         if not MEASURES[name].per_engine:
             text, met = cell(m)
-            rows.append([MEASURES[name].label + " (no charts)", str(m["runs"]), target_text(name), text, met]
-                        + ["", ""] * (len(engines) - 1))
+            rows.append(
+                [MEASURES[name].label + " (no charts)", str(m["runs"]), target_text(name), text, met]
+                + ["", ""] * (len(engines) - 1)
+            )
             continue
         per = [m.get(e) for e in engines]
         runs = "/".join(sorted({str(x["runs"]) for x in per if x})) or "-"
@@ -188,40 +205,78 @@ def rows_for(results: dict[str, Any]) -> list[list[str]]:
             label += " [skip not always applied]"
         rows.append([label, runs, target_text(name)] + [c for x in per for c in cell(x)])
         if name == "cell" and any(x and x.get("charts_drawn") for x in per):
-            rows.append(["  pictures redrawn per one-cell run (median)", "-", "-"]
-                        + [c for x in per for c in ((f"{statistics.median(x['charts_drawn']):g}", "-")
-                                                    if x and x.get("charts_drawn") else ("-", "-"))])
+            rows.append(
+                ["  pictures redrawn per one-cell run (median)", "-", "-"]
+                + [
+                    c
+                    for x in per
+                    for c in (
+                        (f"{statistics.median(x['charts_drawn']):g}", "-")
+                        if x and x.get("charts_drawn")
+                        else ("-", "-")
+                    )
+                ]
+            )
         if name in RELATIVE and any(x and "ratio" in x for x in per):
             base, factor = RELATIVE[name]
-            rows.append([f"  ratio {name} / {base}", "-", f"<= {factor:.2f}x"]
-                        + [c for x in per for c in ((fmt(x["ratio"], "x"), "yes" if x["met"] else "NO")
-                                                    if x and "ratio" in x else ("-", "-"))])
+            rows.append(
+                [f"  ratio {name} / {base}", "-", f"<= {factor:.2f}x"]
+                + [
+                    c
+                    for x in per
+                    for c in ((fmt(x["ratio"], "x"), "yes" if x["met"] else "NO") if x and "ratio" in x else ("-", "-"))
+                ]
+            )
     mem = measures.get("memory")
     if mem:
         per = [mem.get(e) for e in engines]
         target = f"<= {fmt(MEASURES['memory'].target, 'MB')}"
-        rows.append(["peak memory, largest process (cold + batch)", "-", target]
-                    + [c for x in per for c in ((fmt(x["max_rss_mb"], "MB"), "yes" if x["met"] else "NO")
-                                                if x else ("-", "-"))])
-        rows.append(["peak memory, process tree (PSS, sampled; cold + batch)", "-", target]
-                    + [c for x in per for c in ((fmt(x["tree_pss_mb"], "MB"),
-                                                 "yes" if x["tree_pss_mb"] <= MEASURES["memory"].target else "NO")
-                                                if x and x.get("tree_pss_mb") is not None else ("-", "-"))])
+        rows.append(
+            ["peak memory, largest process (cold + batch)", "-", target]
+            + [c for x in per for c in ((fmt(x["max_rss_mb"], "MB"), "yes" if x["met"] else "NO") if x else ("-", "-"))]
+        )
+        rows.append(
+            ["peak memory, process tree (PSS, sampled; cold + batch)", "-", target]
+            + [
+                c
+                for x in per
+                for c in (
+                    (fmt(x["tree_pss_mb"], "MB"), "yes" if x["tree_pss_mb"] <= MEASURES["memory"].target else "NO")
+                    if x and x.get("tree_pss_mb") is not None
+                    else ("-", "-")
+                )
+            ]
+        )
         for name in ("pdf", "batch_pdf"):
             if any(x and x.get(f"{name}_pss_mb") for x in per):
-                rows.append([f"  {name}: reportkit / LibreOffice (PSS, sampled)", "-", "-"]
-                            + [c for x in per for c in ((f"{fmt(x[f'{name}_pss_mb']['reportkit'], 'MB')} / "
-                                                         f"{fmt(x[f'{name}_pss_mb']['libreoffice'], 'MB')}", "-")
-                                                        if x and x.get(f"{name}_pss_mb") else ("-", "-"))])
+                rows.append(
+                    [f"  {name}: reportkit / LibreOffice (PSS, sampled)", "-", "-"]
+                    + [
+                        c
+                        for x in per
+                        for c in (
+                            (
+                                f"{fmt(x[f'{name}_pss_mb']['reportkit'], 'MB')} / "
+                                f"{fmt(x[f'{name}_pss_mb']['libreoffice'], 'MB')}",
+                                "-",
+                            )
+                            if x and x.get(f"{name}_pss_mb")
+                            else ("-", "-")
+                        )
+                    ]
+                )
     sc = measures.get("scale")
     if sc:
         per = [sc.get(e) for e in engines]
         for k in SCALES:
-            rows.append([f"cold render, report x{k}", "-", "-"]
-                        + [c for x in per for c in (cell(x[f"x{k}"]) if x else ("-", "-"))])
-        rows.append(["  time ratio x16 / x1", "-", f"<= {fmt(MEASURES['scale'].target, 'x')}"]
-                    + [c for x in per for c in ((fmt(x["ratio_x16"], "x"), "yes" if x["met"] else "NO")
-                                                if x else ("-", "-"))])
+            rows.append(
+                [f"cold render, report x{k}", "-", "-"]
+                + [c for x in per for c in (cell(x[f"x{k}"]) if x else ("-", "-"))]
+            )
+        rows.append(
+            ["  time ratio x16 / x1", "-", f"<= {fmt(MEASURES['scale'].target, 'x')}"]
+            + [c for x in per for c in ((fmt(x["ratio_x16"], "x"), "yes" if x["met"] else "NO") if x else ("-", "-"))]
+        )
     return rows
 
 
@@ -256,15 +311,20 @@ def stage_rows(results: dict[str, Any]) -> list[list[str]]:
                 continue
             st = m["stages_median"]
             inside = sum(st.get(s, 0.0) for s in STAGES)
-            rows.append([f"{engine}: {MEASURES[name].label}"] + [f"{st.get(s, 0.0):.2f}" for s in STAGES]
-                        + [f"{inside:.2f}", f"{m['median'] - inside:.2f}"])
+            rows.append(
+                [f"{engine}: {MEASURES[name].label}"]
+                + [f"{st.get(s, 0.0):.2f}" for s in STAGES]
+                + [f"{inside:.2f}", f"{m['median'] - inside:.2f}"]
+            )
     return rows
 
 
 def print_report(results: dict[str, Any]) -> None:
     m = results["machine"]
-    title = (f"reportkit benchmark: {results['runs']} run(s) per measure, median (min-max) of whole-process wall "
-             f"time; {m['cpu_count']} CPUs, Python {m['python']}, {m['platform']}")
+    title = (
+        f"reportkit benchmark: {results['runs']} run(s) per measure, median (min-max) of whole-process wall "
+        f"time; {m['cpu_count']} CPUs, Python {m['python']}, {m['platform']}"
+    )
     header = ["measure", "runs", "target"] + [h for e in results["engines"] for h in (e, "met?")]
     rows = rows_for(results)
     if rows:
@@ -272,9 +332,12 @@ def print_report(results: dict[str, Any]) -> None:
     srows = stage_rows(results)
     if srows:
         print()
-        print_table(srows, "where the time goes (median s per stage from render --timings, first edition of a "
-                    "batch; rest = wall time outside the stages: start-up, imports, the other editions)",
-                    ["median s per stage", *STAGES, "sum", "rest"])
+        print_table(
+            srows,
+            "where the time goes (median s per stage from render --timings, first edition of a "
+            "batch; rest = wall time outside the stages: start-up, imports, the other editions)",
+            ["median s per stage", *STAGES, "sum", "rest"],
+        )
     if results.get("notes"):
         print()
         for line in results["notes"]:

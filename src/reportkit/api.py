@@ -35,8 +35,9 @@ def _pandas() -> Any:
     try:
         import pandas
     except ImportError:
-        raise ReportkitError("pandas is not installed; install the extra: pip install 'reportkit[pandas]'",
-                             code="missing") from None
+        raise ReportkitError(
+            "pandas is not installed; install the extra: pip install 'reportkit[pandas]'", code="missing"
+        ) from None
     return pandas
 
 
@@ -51,7 +52,9 @@ class Project:
     def editions(self) -> list[int]:
         """The edition years that have data (datasets/<year>/)."""
         folder = self.root / "datasets"
-        return sorted(int(p.name) for p in folder.iterdir() if p.is_dir() and p.name.isdigit()) if folder.is_dir() else []
+        return (
+            sorted(int(p.name) for p in folder.iterdir() if p.is_dir() and p.name.isdigit()) if folder.is_dir() else []
+        )
 
     def edition(self, year: int) -> Edition:
         """Load edition `year`: its workbooks, metrics and trust findings (never raises for findings:
@@ -96,11 +99,21 @@ class Edition:
             frame = pandas.DataFrame.from_dict(rows, orient="index", columns=columns)
             frame.index.name = table.raw.header_label or "指标"
         else:
-            frame = pandas.DataFrame([{c: _plain(r[c]) for c in table.columns} for r in table.records],
-                                 columns=table.columns)
-        frame.attrs.update({"id": table.id, "title": table.title, "unit": table.unit, "source": table.source,
-                            "illustrative": table.illustrative, "file": table.file, "sheet": table.sheet,
-                            "as_of": str(table.raw.as_of) if table.raw.as_of else None})
+            frame = pandas.DataFrame(
+                [{c: _plain(r[c]) for c in table.columns} for r in table.records], columns=table.columns
+            )
+        frame.attrs.update(
+            {
+                "id": table.id,
+                "title": table.title,
+                "unit": table.unit,
+                "source": table.source,
+                "illustrative": table.illustrative,
+                "file": table.file,
+                "sheet": table.sheet,
+                "as_of": str(table.raw.as_of) if table.raw.as_of else None,
+            }
+        )
         result: pd.DataFrame = frame
         return result
 
@@ -113,23 +126,32 @@ class Edition:
 
         table = self.data[table_id]
         if not isinstance(table, SeriesTable):
-            raise ReportkitError(f"table {table_id} is a record table; metrics are computed for series tables",
-                                 code="bad_argument")
+            raise ReportkitError(
+                f"table {table_id} is a record table; metrics are computed for series tables", code="bad_argument"
+            )
         out = []
         for s in table.rows:
             first, latest, last = s.first, s.latest, s.last
             prev = latest.year - 1
-            out.append({
-                "row": s.label, "first_year": first.year, "first": float(first.value),
-                "latest_year": latest.year, "latest": float(latest.value),
-                "yoy": float(s.yoy(latest.year)) if s.has(prev) and float(s[prev]) else None,
-                "cagr": float(s.cagr(first.year, latest.year)) if latest.year > first.year and float(first.value) > 0
-                else None,
-                "share": float(s.share(latest.year)) if float(table.total(latest.year)) else None,
-                "last_year": last.year, "last": float(last.value),
-                "cagr_to_last": float(s.cagr(latest.year, last.year))
-                if last.year > latest.year and float(latest.value) > 0 else None,
-            })
+            out.append(
+                {
+                    "row": s.label,
+                    "first_year": first.year,
+                    "first": float(first.value),
+                    "latest_year": latest.year,
+                    "latest": float(latest.value),
+                    "yoy": float(s.yoy(latest.year)) if s.has(prev) and float(s[prev]) else None,
+                    "cagr": float(s.cagr(first.year, latest.year))
+                    if latest.year > first.year and float(first.value) > 0
+                    else None,
+                    "share": float(s.share(latest.year)) if float(table.total(latest.year)) else None,
+                    "last_year": last.year,
+                    "last": float(last.value),
+                    "cagr_to_last": float(s.cagr(latest.year, last.year))
+                    if last.year > latest.year and float(latest.value) > 0
+                    else None,
+                }
+            )
         result: pd.DataFrame = pandas.DataFrame(out).set_index("row")
         return result
 

@@ -21,8 +21,8 @@ import os
 import secrets
 import shutil
 import stat
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from .errors import OutputError
 
@@ -100,7 +100,7 @@ def _temp_file(folder: Path, folder_locked: bool = False) -> tuple[Path, int]:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
     os.fsync(fd)
     os.fchmod(fd, 0o644)
 

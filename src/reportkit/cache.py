@@ -19,8 +19,9 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import limits
 
@@ -234,8 +235,10 @@ def to_json(value: Any) -> Any:
             raise ValueError("not a finite number")
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"$type": type(value).__name__,
-                "fields": {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {
+            "$type": type(value).__name__,
+            "fields": {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, tuple):
         return {"$tuple": [to_json(v) for v in value]}
     if isinstance(value, list):

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Manifest, edition_year_problem, load_manifest
-from .errors import Location, Problem, ReportkitError
+from .errors import Problem, ReportkitError
 from .templating.precheck import check_templates
 
 if TYPE_CHECKING:
     from .validation import Findings
-
 
 
 def undeclared_names(manifest: Manifest) -> list[Problem]:

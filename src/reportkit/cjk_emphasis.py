@@ -20,8 +20,15 @@ from markdown_it.rules_inline.state_inline import Scanned, StateInline
 def is_cjk(ch: str) -> bool:
     """Return True for CJK ideographs, kana, hangul and CJK/full-width punctuation."""
     o = ord(ch)
-    return (0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF or 0xFE30 <= o <= 0xFE4F
-            or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF or o in (0x2018, 0x2019, 0x201C, 0x201D, 0x2026))
+    return (
+        0x2E80 <= o <= 0x9FFF
+        or 0xAC00 <= o <= 0xD7AF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFE30 <= o <= 0xFE4F
+        or 0xFF00 <= o <= 0xFFEF
+        or 0x20000 <= o <= 0x3FFFF
+        or o in (0x2018, 0x2019, 0x201C, 0x201D, 0x2026)
+    )
 
 
 class CJKStateInline(StateInline):

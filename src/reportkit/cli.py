@@ -36,8 +36,13 @@ class _Guarded(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
-                KeyboardInterrupt):
+        except (
+            click.exceptions.ClickException,
+            click.exceptions.Exit,
+            click.exceptions.Abort,
+            SystemExit,
+            KeyboardInterrupt,
+        ):
             raise
         except ReportkitError as exc:
             if (ctx.obj or {}).get("debug"):
@@ -48,8 +53,11 @@ class _Guarded(click.Group):
         except (Exception, RecursionError, MemoryError) as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            say(f"error: reportkit failed unexpectedly ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
-                "run with --debug to see where", err=True)
+            say(
+                f"error: reportkit failed unexpectedly ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+                "run with --debug to see where",
+                err=True,
+            )
             ctx.exit(1)
 
 
@@ -63,8 +71,16 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-def _render(project: Path, year: int, clients: list[str], output: Path | None, use_cache: bool,
-            jobs: int | None, pdf: bool, watermark: str) -> list:
+def _render(
+    project: Path,
+    year: int,
+    clients: list[str],
+    output: Path | None,
+    use_cache: bool,
+    jobs: int | None,
+    pdf: bool,
+    watermark: str,
+) -> list[Any]:
     """Render, first asking the light fingerprint module whether the last identical render still stands."""
     if use_cache:
         from .fingerprint import previous_render
@@ -73,21 +89,38 @@ def _render(project: Path, year: int, clients: list[str], output: Path | None, u
         if done is not None:
             from types import SimpleNamespace
 
-            return [SimpleNamespace(path=Path(r["path"]), pdf=Path(r["pdf"]) if r["pdf"] else None, pages=r["pages"],
-                                    skipped=True, charts_drawn=0, timings=SimpleNamespace(stages={})) for r in done]
+            return [
+                SimpleNamespace(
+                    path=Path(r["path"]),
+                    pdf=Path(r["pdf"]) if r["pdf"] else None,
+                    pages=r["pages"],
+                    skipped=True,
+                    charts_drawn=0,
+                    timings=SimpleNamespace(stages={}),
+                )
+                for r in done
+            ]
     import sys
 
     from .pipeline import render_many
 
     if not sys.stderr.isatty():
-        return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf,
-                           watermark=watermark)
+        return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf, watermark=watermark)
     from rich.console import Console
 
     # -- a spinner with the current stage, only for a person watching a terminal --
     with Console(stderr=True).status("rendering", spinner="dots") as status:
-        return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf,
-                           watermark=watermark, progress=lambda stage: status.update(f"rendering: {stage}"))
+        return render_many(
+            project,
+            year,
+            clients,
+            output,
+            use_cache=use_cache,
+            jobs=jobs,
+            pdf=pdf,
+            watermark=watermark,
+            progress=lambda stage: status.update(f"rendering: {stage}"),
+        )
 
 
 def _fail(ctx: click.Context, exc: ReportkitError) -> None:
@@ -100,13 +133,27 @@ def _fail(ctx: click.Context, exc: ReportkitError) -> None:
 
 @main.command(epilog=EPILOG)
 @click.option("--year", type=int, required=True, help="Edition year: reads datasets/YEAR/.")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The report project folder (holds report.toml).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the DOCX (default: build/YEAR/<title>.docx).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The report project folder (holds report.toml).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the DOCX (default: build/YEAR/<title>.docx).",
+)
 @click.option("--pdf", is_flag=True, help="Also write the PDF (LibreOffice) and fill the TOC's page numbers.")
-@click.option("--client", "clients", multiple=True, metavar="NAME",
-              help="A client edition: 专供 NAME on the cover, in the header and properties. Repeatable.")
+@click.option(
+    "--client",
+    "clients",
+    multiple=True,
+    metavar="NAME",
+    help="A client edition: 专供 NAME on the cover, in the header and properties. Repeatable.",
+)
 @click.option("--all-clients", is_flag=True, help="One edition for every client listed in report.toml.")
 @click.option("--watermark", default=None, metavar="TEXT", help="A diagonal watermark on every page.")
 @click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
@@ -114,9 +161,20 @@ def _fail(ctx: click.Context, exc: ReportkitError) -> None:
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Processes for drawing charts (default: CPUs).")
 @click.option("--watch", is_flag=True, help="Render again whenever a workbook, template or report.toml changes.")
 @click.pass_context
-def render(ctx: click.Context, year: int, project: Path, output: Path | None, pdf: bool, clients: tuple[str, ...],
-           all_clients: bool, watermark: str | None, timings: bool, no_cache: bool, jobs: int | None,
-           watch: bool) -> None:
+def render(
+    ctx: click.Context,
+    year: int,
+    project: Path,
+    output: Path | None,
+    pdf: bool,
+    clients: tuple[str, ...],
+    all_clients: bool,
+    watermark: str | None,
+    timings: bool,
+    no_cache: bool,
+    jobs: int | None,
+    watch: bool,
+) -> None:
     """Render the edition YEAR to DOCX; prints the path it wrote as its last line."""
     from .config import load_manifest
 
@@ -154,14 +212,21 @@ def render(ctx: click.Context, year: int, project: Path, output: Path | None, pd
         say(str(r.path))
 
 
-@main.command(epilog="""\b
+@main.command(
+    epilog="""\b
 Examples:
   reportkit check --year 2024
   reportkit check --year 2025 --json > problems.json
-""")
+"""
+)
 @click.option("--year", type=int, required=True, help="Edition year: reads datasets/YEAR/.")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The report project folder (holds report.toml).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The report project folder (holds report.toml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
 @click.pass_context
 def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
@@ -169,7 +234,6 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
 
     Exit status: 0 clean, 1 problems found, 2 usage error.
     """
-    import json
 
     from .checks import check_project
 
@@ -177,34 +241,51 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
     problems = report.problems
     if as_json:
         entries = [{**p.as_dict(), "level": "error"} for p in problems]
-        entries += [{**p.as_dict(), "level": "accepted", "reason": e.reason,
-                     "exception": {"file": e.ref.file, "sheet": e.ref.sheet, "cell": e.ref.cell}}
-                    for p, e in report.accepted]
+        entries += [
+            {
+                **p.as_dict(),
+                "level": "accepted",
+                "reason": e.reason,
+                "exception": {"file": e.ref.file, "sheet": e.ref.sheet, "cell": e.ref.cell},
+            }
+            for p, e in report.accepted
+        ]
         say_json(entries)
     else:
         for p in problems:
             say(str(p))
         for p, e in report.accepted:
             say(f"accepted by 例外 at {e.ref.cell}: {p.location}: {p.code}: {p.message} — {e.reason}")
-        say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems",
-                   err=bool(problems))
+        say(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems",
+            err=bool(problems),
+        )
     ctx.exit(1 if problems else 0)
 
 
-TODO_CODES = frozenset({"missing", "stale_forecast", "stale_text", "asof_forecast", "asof_actual", "after_as_of",
-                        "formula_not_cached"})
+TODO_CODES = frozenset(
+    {"missing", "stale_forecast", "stale_text", "asof_forecast", "asof_actual", "after_as_of", "formula_not_cached"}
+)
 """What a new edition leaves for the analyst: cells to fill and figures or notes to revise."""
 
 
-@main.command("new-edition", epilog="""\b
+@main.command(
+    "new-edition",
+    epilog="""\b
 Examples:
   reportkit new-edition --year 2025
   reportkit new-edition --year 2025 --from 2024 --project ../my-report
-""")
+""",
+)
 @click.option("--year", type=int, required=True, help="The new edition's year.")
 @click.option("--from", "from_year", type=int, default=None, help="The edition to start from (default: YEAR-1).")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The report project folder (holds report.toml).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The report project folder (holds report.toml).",
+)
 @click.pass_context
 def new_edition(ctx: click.Context, year: int, from_year: int | None, project: Path) -> None:
     """Create datasets/YEAR from the previous edition's workbooks and list the cells to fill."""
@@ -228,22 +309,32 @@ def new_edition(ctx: click.Context, year: int, from_year: int | None, project: P
     say(f"then run: reportkit check --year {year}")
 
 
-@main.command(epilog="""\b
+@main.command(
+    epilog="""\b
 Examples:
   reportkit diff --from 2024 --to 2025
   reportkit diff --from 2024 --to 2025 --json > changes.json
-""")
+"""
+)
 @click.option("--from", "old", type=int, required=True, help="The earlier edition.")
 @click.option("--to", "new", type=int, required=True, help="The later edition.")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The report project folder (holds report.toml).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The report project folder (holds report.toml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
-@click.option("--redline", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the new edition as a DOCX with the rewording as tracked changes.")
+@click.option(
+    "--redline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the new edition as a DOCX with the rewording as tracked changes.",
+)
 @click.pass_context
 def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool, redline: Path | None) -> None:
     """Show what changed between two editions: figures, rows and years, reworded paragraphs."""
-    import json
 
     from .diff import diff_editions, format_diff, write_redline
 
@@ -263,18 +354,24 @@ def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool, r
         say(str(redline), err=as_json)
 
 
-@main.command(epilog="""\b
+@main.command(
+    epilog="""\b
 Examples:
   reportkit lint
   reportkit lint --project ../my-report --json
-""")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The report project folder (holds report.toml).")
+"""
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The report project folder (holds report.toml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
 @click.pass_context
 def lint(ctx: click.Context, project: Path, as_json: bool) -> None:
     """Flag numbers, years and percentages typed into templates instead of taken from data."""
-    import json
 
     from .config import load_manifest
     from .lint import lint_templates
@@ -292,10 +389,12 @@ def lint(ctx: click.Context, project: Path, as_json: bool) -> None:
     ctx.exit(1 if problems else 0)
 
 
-@main.command(epilog="""\b
+@main.command(
+    epilog="""\b
 Examples:
   reportkit reference my-reference.docx
-""")
+"""
+)
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def reference(ctx: click.Context, target: Path) -> None:

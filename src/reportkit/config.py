@@ -21,8 +21,20 @@ from .validation.settings import CheckSettings, parse_settings
 
 MANIFEST = "report.toml"
 PACKAGED_REFERENCE = Path(__file__).resolve().parent / "resources" / "reference.docx"
-REPORT_KEYS = ("title", "horizon", "publisher", "reference_docx", "output", "client_output", "subject", "keywords",
-               "clients", "watermark", "as_of", "charts")
+REPORT_KEYS = (
+    "title",
+    "horizon",
+    "publisher",
+    "reference_docx",
+    "output",
+    "client_output",
+    "subject",
+    "keywords",
+    "clients",
+    "watermark",
+    "as_of",
+    "charts",
+)
 TOP_KEYS = ("report", "front", "chapters", "lint", "checks", "rules")
 DEFAULT_AS_OF = "{prev}-12-31"
 LINT_KEYS = ("allow",)
@@ -89,8 +101,11 @@ class Manifest:
         try:
             return _as_of_date(self.as_of_pattern.format(year=year, prev=year - 1))
         except ValueError:
-            raise ConfigError(f"[report] as_of {self.as_of_pattern!r} gives no date for the edition {year}",
-                              Location(MANIFEST), code="bad_value") from None
+            raise ConfigError(
+                f"[report] as_of {self.as_of_pattern!r} gives no date for the edition {year}",
+                Location(MANIFEST),
+                code="bad_value",
+            ) from None
 
     def title(self, year: int) -> str:
         """Return the report title of the edition `year`."""
@@ -116,8 +131,9 @@ class Manifest:
             if problem:
                 message = f"the {what} {_short(value)} cannot be part of a file name: it {problem}"
                 if what == "title":
-                    raise ConfigError(f"[report] {message}; it fills {{title}} in {key}", Location(MANIFEST),
-                                      code="bad_name")
+                    raise ConfigError(
+                        f"[report] {message}; it fills {{title}} in {key}", Location(MANIFEST), code="bad_name"
+                    )
                 raise OutputError(message, code="bad_name")
         path = self.root / pattern.format(year=year, title=title, client=client)
         folders = Path(pattern).parts[:-1]
@@ -131,12 +147,19 @@ class Manifest:
                 raise OutputError(f"{message}; use a shorter client name", code="bad_name")
             raise ConfigError(f"{message}; use a shorter title", Location(MANIFEST), code="bad_name")
         if not _within(target, folder) or not _within(target, _real(self.root)):
-            raise ConfigError(f"[report] {key} {pattern!r} puts the output outside {fixed.as_posix() or 'the project'} "
-                              f"(at {target}); a symbolic link in the way?", Location(MANIFEST), code="path_escape")
+            raise ConfigError(
+                f"[report] {key} {pattern!r} puts the output outside {fixed.as_posix() or 'the project'} "
+                f"(at {target}); a symbolic link in the way?",
+                Location(MANIFEST),
+                code="path_escape",
+            )
         inputs = self.input_of(target)
         if inputs:
-            raise ConfigError(f"[report] {key} {pattern!r} would write into {inputs}, an input of the project",
-                              Location(MANIFEST), code="path_escape")
+            raise ConfigError(
+                f"[report] {key} {pattern!r} would write into {inputs}, an input of the project",
+                Location(MANIFEST),
+                code="path_escape",
+            )
         return target
 
     def input_of(self, path: Path) -> str | None:
@@ -160,8 +183,11 @@ class Manifest:
         for path in (target, target.with_name(target.stem + ".sources.json"), target.with_suffix(".pdf")):
             inputs = self.input_of(path)
             if inputs:
-                raise OutputError(f"{option} {str(output)!r} would overwrite {inputs}, an input of the project; "
-                                  "write the report elsewhere", code="path_escape")
+                raise OutputError(
+                    f"{option} {str(output)!r} would overwrite {inputs}, an input of the project; "
+                    "write the report elsewhere",
+                    code="path_escape",
+                )
         return target
 
     def parts(self) -> list[Part]:
@@ -206,9 +232,12 @@ def edition_year_problem(year: int, horizon: int) -> Problem | None:
     """Why edition `year` cannot be made (its dates would not exist), or None."""
     if limits.FIRST_YEAR <= year and year + horizon <= limits.LAST_YEAR:
         return None
-    return Problem("bad_value", f"edition year {year} is out of range: editions run from {limits.FIRST_YEAR} to "
-                   f"{limits.LAST_YEAR - horizon} (the forecast horizon reaches {horizon} years on)",
-                   Location(f"datasets/{year}"))
+    return Problem(
+        "bad_value",
+        f"edition year {year} is out of range: editions run from {limits.FIRST_YEAR} to "
+        f"{limits.LAST_YEAR - horizon} (the forecast horizon reaches {horizon} years on)",
+        Location(f"datasets/{year}"),
+    )
 
 
 def source_date() -> _dt.datetime | None:
@@ -218,9 +247,12 @@ def source_date() -> _dt.datetime | None:
     if not epoch:
         return None
     if not re.fullmatch(r"[0-9]{1,12}", epoch.strip()) or int(epoch) > 253402300799:
-        raise ConfigError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds since 1970 up to the year "
-                          "9999; unset it or correct it", code="bad_value")
-    return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds since 1970 up to the year "
+            "9999; unset it or correct it",
+            code="bad_value",
+        )
+    return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, problems: list[Problem]) -> None:
@@ -242,9 +274,14 @@ def _check_text(value: Any, where: str, problems: list[Problem]) -> None:
         if isinstance(value, str):
             m = _XML_FORBIDDEN.search(value)
             if m:
-                problems.append(Problem("bad_value", f"{where or 'a value'} contains the control character "
-                                        f"U+{ord(m.group()):04X}, which a Word document cannot hold; remove it",
-                                        Location(MANIFEST)))
+                problems.append(
+                    Problem(
+                        "bad_value",
+                        f"{where or 'a value'} contains the control character "
+                        f"U+{ord(m.group()):04X}, which a Word document cannot hold; remove it",
+                        Location(MANIFEST),
+                    )
+                )
         elif isinstance(value, dict):
             for key, item in reversed(list(value.items())):
                 todo.append((item, f"{where}.{key}" if where else str(key)))
@@ -258,20 +295,28 @@ def _array(table: dict[str, Any], key: str, where: str, problems: list[Problem])
     value = table.get(key, [])
     if isinstance(value, list):
         return value
-    problems.append(Problem("bad_value", f"{where} must be a list of tables with title and template, "
-                            f"got {value!r}", Location(MANIFEST)))
+    problems.append(
+        Problem(
+            "bad_value", f"{where} must be a list of tables with title and template, got {value!r}", Location(MANIFEST)
+        )
+    )
     return []
 
 
 def _check_pattern(pattern: str, key: str, sample: dict[str, Any], problems: list[Problem]) -> bool:
     """Report a `{placeholder}` pattern that does not parse, uses other fields than `sample`'s, or
     cannot be filled in (`{year:q}`); return True when it is usable."""
-    allowed = ", ".join("{%s}" % f for f in sample)
+    allowed = ", ".join(f"{{{f}}}" for f in sample)
     try:
         fields = [f for _lit, f, _spec, _conv in string.Formatter().parse(pattern) if f is not None]
     except ValueError as exc:
-        problems.append(Problem("bad_value", f"[report] {key} is not a valid pattern ({exc}); write {{{{ or }}}} "
-                                "for a literal brace", Location(MANIFEST)))
+        problems.append(
+            Problem(
+                "bad_value",
+                f"[report] {key} is not a valid pattern ({exc}); write {{{{ or }}}} for a literal brace",
+                Location(MANIFEST),
+            )
+        )
         return False
     unknown = [f for f in fields if f not in sample]
     for f in unknown:
@@ -279,8 +324,9 @@ def _check_pattern(pattern: str, key: str, sample: dict[str, Any], problems: lis
     if unknown:
         return False
     for _lit, _field, spec, _conv in string.Formatter().parse(pattern):
-        wide = limits.format_spec_problem(spec or "") or ("a width taken from another field" if "{" in (spec or "")
-                                                          else None)
+        wide = limits.format_spec_problem(spec or "") or (
+            "a width taken from another field" if "{" in (spec or "") else None
+        )
         if wide:
             problems.append(Problem("bad_value", f"[report] {key} has a format with {wide}", Location(MANIFEST)))
             return False
@@ -302,14 +348,24 @@ def _as_of_date(text: str) -> DateValue:
 def _check_as_of(pattern: Any, problems: list[Problem]) -> str:
     if not isinstance(pattern, str) or not _check_pattern(pattern, "as_of", {"year": 2024, "prev": 2023}, problems):
         if not isinstance(pattern, str):
-            problems.append(Problem("bad_value", f"[report] as_of must be a date pattern such as "
-                                    f"\"{{year}}-12-31\", got {pattern!r}", Location(MANIFEST)))
+            problems.append(
+                Problem(
+                    "bad_value",
+                    f'[report] as_of must be a date pattern such as "{{year}}-12-31", got {pattern!r}',
+                    Location(MANIFEST),
+                )
+            )
         return DEFAULT_AS_OF
     try:
         _as_of_date(pattern.format(year=2024, prev=2023))
     except ValueError:
-        problems.append(Problem("bad_value", f"[report] as_of {pattern!r} is not a date YYYY-MM-DD (the year may "
-                                "be {year} or {prev})", Location(MANIFEST)))
+        problems.append(
+            Problem(
+                "bad_value",
+                f"[report] as_of {pattern!r} is not a date YYYY-MM-DD (the year may be {{year}} or {{prev}})",
+                Location(MANIFEST),
+            )
+        )
         return DEFAULT_AS_OF
     return pattern
 
@@ -332,8 +388,13 @@ def _editions(raw: dict[str, Any], where: str, problems: list[Problem]) -> tuple
     for key in ("since", "until"):
         value = raw.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1900 <= value <= 2999):
-            problems.append(Problem("bad_value", f"{where} {key} must be an edition year such as 2025, got {value!r}",
-                                    Location(MANIFEST)))
+            problems.append(
+                Problem(
+                    "bad_value",
+                    f"{where} {key} must be an edition year such as 2025, got {value!r}",
+                    Location(MANIFEST),
+                )
+            )
             value = None
         out.append(value)
     since, until = out
@@ -356,8 +417,9 @@ def _part(raw: Any, where: str, root: Path, problems: list[Problem]) -> Part | N
         return None
     path = _inside(root / "templates", template, "template", problems)
     if path is not None and not path.is_file():
-        problems.append(Problem("missing", f"template templates/{template} of {title!r} does not exist",
-                                Location(MANIFEST)))
+        problems.append(
+            Problem("missing", f"template templates/{template} of {title!r} does not exist", Location(MANIFEST))
+        )
     return Part(title.strip(), template, *_editions(raw, f"{where} ({title.strip()})", problems))
 
 
@@ -365,8 +427,9 @@ def load_manifest(project: Path) -> Manifest:
     """Return the checked manifest of `project`; raises ConfigError/ProblemsFound listing every problem."""
     path = project / MANIFEST
     if not os.path.lexists(path):
-        raise ConfigError(f"no {MANIFEST} in {project} (is --project the report folder?)", Location(MANIFEST),
-                          code="missing")
+        raise ConfigError(
+            f"no {MANIFEST} in {project} (is --project the report folder?)", Location(MANIFEST), code="missing"
+        )
     data = read_file(path, project, limits.MANIFEST_BYTES, ConfigError, MANIFEST, what="manifest")
     try:
         raw = tomllib.loads(data.decode("utf-8"))
@@ -391,15 +454,19 @@ def load_manifest(project: Path) -> Manifest:
         pattern = "{start}"
     horizon = report.get("horizon", 6)
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 30:
-        problems.append(Problem("bad_value", f"[report] horizon must be a whole number of years, got {horizon!r}",
-                                Location(MANIFEST)))
+        problems.append(
+            Problem(
+                "bad_value", f"[report] horizon must be a whole number of years, got {horizon!r}", Location(MANIFEST)
+            )
+        )
         horizon = 6
     reference = None
     if report.get("reference_docx"):
         reference = _inside(project, str(report["reference_docx"]), "reference_docx", problems)
         if reference is not None and not reference.is_file():
-            problems.append(Problem("missing", f"reference_docx {report['reference_docx']!r} does not exist",
-                                    Location(MANIFEST)))
+            problems.append(
+                Problem("missing", f"reference_docx {report['reference_docx']!r} does not exist", Location(MANIFEST))
+            )
     output = str(report.get("output", "build/{year}/{title}.docx"))
     client_output = str(report.get("client_output", "build/{year}/{title}（{client}）.docx"))
     for key, out_pattern in (("output", output), ("client_output", client_output)):
@@ -409,10 +476,18 @@ def load_manifest(project: Path) -> Manifest:
         if not out_pattern.endswith(".docx"):
             problems.append(Problem("bad_value", f"[report] {key} must end in .docx", Location(MANIFEST)))
     if "{client}" not in client_output:
-        problems.append(Problem("bad_value", "[report] client_output must contain {client} so client files "
-                                "do not overwrite each other", Location(MANIFEST)))
-    front = [p for i, f in enumerate(_array(raw, "front", "[[front]]", problems))
-             if (p := _part(f, f"[[front]] #{i + 1}", project, problems))]
+        problems.append(
+            Problem(
+                "bad_value",
+                "[report] client_output must contain {client} so client files do not overwrite each other",
+                Location(MANIFEST),
+            )
+        )
+    front = [
+        p
+        for i, f in enumerate(_array(raw, "front", "[[front]]", problems))
+        if (p := _part(f, f"[[front]] #{i + 1}", project, problems))
+    ]
     chapters = []
     raw_chapters = _array(raw, "chapters", "[[chapters]]", problems)
     if not raw_chapters:
@@ -423,31 +498,53 @@ def load_manifest(project: Path) -> Manifest:
             problems.append(Problem("missing", f"{where} needs a title", Location(MANIFEST)))
             continue
         _check_keys(ch, CHAPTER_KEYS, where, problems)
-        sections = [p for j, s in enumerate(_array(ch, "sections", f"{where} sections", problems))
-                    if (p := _part(s, f"{where} section {j + 1}", project, problems))]
+        sections = [
+            p
+            for j, s in enumerate(_array(ch, "sections", f"{where} sections", problems))
+            if (p := _part(s, f"{where} section {j + 1}", project, problems))
+        ]
         if not sections:
             problems.append(Problem("missing", f"chapter {ch['title']!r} has no sections", Location(MANIFEST)))
         chapters.append(Chapter(ch["title"].strip(), tuple(sections), *_editions(ch, where, problems)))
     clients = report.get("clients", [])
     for i, name in enumerate(clients if isinstance(clients, list) else [], start=1):
-        problem = "is not text" if not isinstance(name, str) else (
-            limits.text_problem(name) or limits.file_name_problem(name))
+        problem = (
+            "is not text"
+            if not isinstance(name, str)
+            else (limits.text_problem(name) or limits.file_name_problem(name))
+        )
         if problem:
-            problems.append(Problem("bad_name", f"[report] clients #{i} {name!r} {problem}; client names go on the "
-                                    "cover and into file names", Location(MANIFEST)))
+            problems.append(
+                Problem(
+                    "bad_name",
+                    f"[report] clients #{i} {name!r} {problem}; client names go on the cover and into file names",
+                    Location(MANIFEST),
+                )
+            )
     if not isinstance(clients, list):
         problems.append(Problem("bad_value", "[report] clients must be a list of names", Location(MANIFEST)))
     watermark = report.get("watermark", "")
     if watermark and (not isinstance(watermark, str) or limits.text_problem(watermark)):
-        problems.append(Problem("bad_value", f"[report] watermark {watermark!r} "
-                                f"{limits.text_problem(watermark) if isinstance(watermark, str) else 'is not text'}",
-                                Location(MANIFEST)))
+        problems.append(
+            Problem(
+                "bad_value",
+                f"[report] watermark {watermark!r} "
+                f"{limits.text_problem(watermark) if isinstance(watermark, str) else 'is not text'}",
+                Location(MANIFEST),
+            )
+        )
     for key in ("title", "subject", "keywords", "publisher"):
         value = report.get(key)
         if isinstance(value, str) and len(value) > limits.PROPERTY_CHARS - limits.NAME_CHARS:
-            problems.append(Problem("bad_value", f"[report] {key} is {len(value)} characters long; Word's document "
-                                    f"properties hold {limits.PROPERTY_CHARS}, with room for a client name: keep it "
-                                    f"to {limits.PROPERTY_CHARS - limits.NAME_CHARS}", Location(MANIFEST)))
+            problems.append(
+                Problem(
+                    "bad_value",
+                    f"[report] {key} is {len(value)} characters long; Word's document "
+                    f"properties hold {limits.PROPERTY_CHARS}, with room for a client name: keep it "
+                    f"to {limits.PROPERTY_CHARS - limits.NAME_CHARS}",
+                    Location(MANIFEST),
+                )
+            )
     lint = raw.get("lint", {})
     lint = lint if isinstance(lint, dict) else {}
     _check_keys(lint, LINT_KEYS, "[lint]", problems)
@@ -458,16 +555,28 @@ def load_manifest(project: Path) -> Manifest:
     as_of = _check_as_of(report.get("as_of", DEFAULT_AS_OF), problems)
     charts = report.get("charts", "native")
     if charts not in CHART_ENGINES:
-        problems.append(Problem("bad_value", f"[report] charts must be one of {', '.join(CHART_ENGINES)}, got "
-                                f"{charts!r}", Location(MANIFEST)))
+        problems.append(
+            Problem(
+                "bad_value",
+                f"[report] charts must be one of {', '.join(CHART_ENGINES)}, got {charts!r}",
+                Location(MANIFEST),
+            )
+        )
         charts = "native"
     checks = parse_settings(raw.get("checks"), raw.get("rules"), problems)
     if problems:
         raise ProblemsFound(problems)
     return Manifest(
-        root=project, title_pattern=pattern, horizon=horizon, publisher=str(report.get("publisher", "")),
-        output=output, reference_docx=reference, front=tuple(front), chapters=tuple(chapters),
-        subject=str(report.get("subject", "")), keywords=str(report.get("keywords", "")),
+        root=project,
+        title_pattern=pattern,
+        horizon=horizon,
+        publisher=str(report.get("publisher", "")),
+        output=output,
+        reference_docx=reference,
+        front=tuple(front),
+        chapters=tuple(chapters),
+        subject=str(report.get("subject", "")),
+        keywords=str(report.get("keywords", "")),
         clients=tuple(str(c) for c in clients) if isinstance(clients, list) else (),
         lint_allow=tuple(allow),
         client_output=client_output,

@@ -70,9 +70,20 @@ def _diff_series(tid: str, a: SeriesTable, b: SeriesTable, out: EditionDiff) -> 
         for y in sorted(set(sa.years) & set(sb.years)):
             va, vb = float(sa.value(y)), float(sb.value(y))
             if abs(va - vb) > 1e-9 * max(1.0, abs(va)):
-                out.figures.append({"table": tid, "title": b.title, "row": label, "year": y, "old": va, "new": vb,
-                                    "unit": b.unit, "old_forecast": a.is_forecast(y), "new_forecast": b.is_forecast(y),
-                                    "cell": sb.value(y).refs[-1].cell})
+                out.figures.append(
+                    {
+                        "table": tid,
+                        "title": b.title,
+                        "row": label,
+                        "year": y,
+                        "old": va,
+                        "new": vb,
+                        "unit": b.unit,
+                        "old_forecast": a.is_forecast(y),
+                        "new_forecast": b.is_forecast(y),
+                        "cell": sb.value(y).refs[-1].cell,
+                    }
+                )
 
 
 def _diff_records(tid: str, a: RecordTable, b: RecordTable, out: EditionDiff) -> None:
@@ -89,8 +100,16 @@ def _diff_records(tid: str, a: RecordTable, b: RecordTable, out: EditionDiff) ->
             ra, rb = a.find(label), b.find(label)
             for col in b.columns[1:]:
                 if col in a.columns and _value(ra[col]) != _value(rb[col]):
-                    out.figures.append({"table": tid, "title": b.title, "row": label, "column": col,
-                                        "old": _value(ra[col]), "new": _value(rb[col])})
+                    out.figures.append(
+                        {
+                            "table": tid,
+                            "title": b.title,
+                            "row": label,
+                            "column": col,
+                            "old": _value(ra[col]),
+                            "new": _value(rb[col]),
+                        }
+                    )
 
 
 def _paragraphs(blocks: list[Any]) -> list[tuple[str, str]]:
@@ -118,12 +137,14 @@ def diff_text(old_blocks: list[Any], new_blocks: list[Any], out: EditionDiff) ->
         for k in range(pairs):
             old = a[i1 + k] if i1 + k < i2 else None
             new = b[j1 + k] if j1 + k < j2 else None
-            out.paragraphs.append({
-                "section": (new or old)[0],  # type: ignore[index]
-                "change": "changed" if old and new else ("added" if new else "removed"),
-                "old": old[1] if old else None,
-                "new": new[1] if new else None,
-            })
+            out.paragraphs.append(
+                {
+                    "section": (new or old)[0],  # type: ignore[index]
+                    "change": "changed" if old and new else ("added" if new else "removed"),
+                    "old": old[1] if old else None,
+                    "new": new[1] if new else None,
+                }
+            )
 
 
 _TOKEN = re.compile(r"\d[\d,.]*(?:-\d[\d,.]*)?%?|[A-Za-z]+|\s+|.", re.S)
@@ -170,8 +191,8 @@ def redline(old_blocks: list[Any], new_document: Document) -> Document:
 
 def write_redline(project: Path, old: int, new: int, target: Path) -> Path:
     """Write the new edition as a DOCX whose reworded paragraphs carry tracked changes from the old one."""
-    from .docx import write_docx
     from .atomic import write_file
+    from .docx import write_docx
     from .pipeline import build_document, load_data, prepare
 
     project = project.resolve()
@@ -208,16 +229,22 @@ def format_diff(d: EditionDiff, limit: int = 0) -> list[str]:
     lines.append(f"figures changed: {len(d.figures)}")
     for f in d.figures[: limit or None]:
         where = f"{f['year']}" if "year" in f else f["column"]
-        lines.append(f"  {f['table']} [{f['row']}] {where}: {num(f['old'])} -> {num(f['new'])} {f.get('unit', '')}".rstrip())
-    for name, items in (("years added", d.years_added), ("years removed", d.years_removed),
-                        ("rows added", d.rows_added), ("rows removed", d.rows_removed)):
+        lines.append(
+            f"  {f['table']} [{f['row']}] {where}: {num(f['old'])} -> {num(f['new'])} {f.get('unit', '')}".rstrip()
+        )
+    for name, items in (
+        ("years added", d.years_added),
+        ("years removed", d.years_removed),
+        ("rows added", d.rows_added),
+        ("rows removed", d.rows_removed),
+    ):
         lines.append(f"{name}: {len(items)}")
         for it in items[: limit or None]:
             extra = f" {it['year']}{'E' if it.get('forecast') else ''}" if "year" in it else f" [{it['row']}]"
             lines.append(f"  {it['table']}{extra}")
-    for name, items in (("tables added", d.tables_added), ("tables removed", d.tables_removed)):
-        if items:
-            lines.append(f"{name}: {', '.join(items)}")
+    for name, ids in (("tables added", d.tables_added), ("tables removed", d.tables_removed)):
+        if ids:
+            lines.append(f"{name}: {', '.join(ids)}")
     lines.append(f"paragraphs reworded: {len(d.paragraphs)}")
     for p in d.paragraphs[: limit or None]:
         lines.append(f"  [{p['section']}] {p['change']}")

@@ -40,8 +40,8 @@ def _sha(path: Path) -> str:
 def _input(path: Path, root: Path) -> bytes:
     """What a file contributes to the key: its bytes when it is a regular file inside the project of
     reasonable size, a marker otherwise (such a file makes the render itself fail)."""
-    from .intake import read_file
     from .errors import ReportkitError
+    from .intake import read_file
 
     try:
         return b"=" + read_file(path, root, limits.REFERENCE_BYTES, ReportkitError, str(path))
@@ -81,7 +81,7 @@ def inputs_key(project: Path, year: int, reference: Path, options: dict[str, Any
 
 def _walk(folder: Path) -> list[Path]:
     """Every file under `folder`, without following links to folders (a loop, or a way out)."""
-    found = []
+    found: list[Path] = []
     for top, dirs, files in os.walk(folder, followlinks=False):
         dirs.sort()
         found.extend(Path(top) / f for f in sorted(files))
@@ -116,20 +116,26 @@ class RenderRecord:
         self.cache.trim()
 
 
-def _record(project: Path, year: int, clients: list[str], output: Path | None, pdf: bool,
-            watermark: str) -> tuple[RenderRecord, str]:
+def _record(
+    project: Path, year: int, clients: list[str], output: Path | None, pdf: bool, watermark: str
+) -> tuple[RenderRecord, str]:
     from .config import load_manifest
 
     manifest = load_manifest(project)
     targets = [str(output.resolve() if output else manifest.output_for(year, c)) for c in clients]
     record = RenderRecord(project, json.dumps(targets, ensure_ascii=False))
-    key = inputs_key(project, year, manifest.reference,
-                     {"year": year, "clients": clients, "watermark": watermark, "pdf": pdf, "targets": targets})
+    key = inputs_key(
+        project,
+        year,
+        manifest.reference,
+        {"year": year, "clients": clients, "watermark": watermark, "pdf": pdf, "targets": targets},
+    )
     return record, key
 
 
-def previous_render(project: Path, year: int, clients: list[str], output: Path | None, pdf: bool,
-                    watermark: str) -> list[dict[str, Any]] | None:
+def previous_render(
+    project: Path, year: int, clients: list[str], output: Path | None, pdf: bool, watermark: str
+) -> list[dict[str, Any]] | None:
     """Return what the last identical render wrote, when inputs and outputs are unchanged."""
     try:
         record, key = _record(project, year, clients, output, pdf, watermark)
@@ -139,8 +145,16 @@ def previous_render(project: Path, year: int, clients: list[str], output: Path |
     return None if found is None else found.get("results")
 
 
-def remember_render(project: Path, year: int, clients: list[str], output: Path | None, pdf: bool, watermark: str,
-                    files: list[Path], results: list[dict[str, Any]]) -> None:
+def remember_render(
+    project: Path,
+    year: int,
+    clients: list[str],
+    output: Path | None,
+    pdf: bool,
+    watermark: str,
+    files: list[Path],
+    results: list[dict[str, Any]],
+) -> None:
     """Record a finished render so that an identical one can be skipped."""
     try:
         record, key = _record(project, year, clients, output, pdf, watermark)

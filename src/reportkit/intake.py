@@ -31,8 +31,15 @@ def resolved_inside(path: Path, root: Path) -> Path | None:
     return real
 
 
-def read_file(path: Path, root: Path, limit: int, error: type[ReportkitError], shown: str,
-              what: str = "file", scope: str = "the project") -> bytes:
+def read_file(
+    path: Path,
+    root: Path,
+    limit: int,
+    error: type[ReportkitError],
+    shown: str,
+    what: str = "file",
+    scope: str = "the project",
+) -> bytes:
     """Return the bytes of `path`, a regular file inside `root` (called `scope` in messages) of at
     most `limit` bytes.
 
@@ -42,8 +49,11 @@ def read_file(path: Path, root: Path, limit: int, error: type[ReportkitError], s
     where = Location(shown)
     real = resolved_inside(path, root)
     if real is None:
-        raise error(f"refused: the {what} resolves outside {scope} (a symbolic link?); only files inside "
-                    f"{scope} are read", where, code="path_escape")
+        raise error(
+            f"refused: the {what} resolves outside {scope} (a symbolic link?); only files inside {scope} are read",
+            where,
+            code="path_escape",
+        )
     try:
         # -- O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: no link swapped in since --
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -54,12 +64,18 @@ def read_file(path: Path, root: Path, limit: int, error: type[ReportkitError], s
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise error(f"refused: not a regular file (a folder, FIFO or device); the {what} must be a file",
-                    where, code="not_a_file")
+        raise error(
+            f"refused: not a regular file (a folder, FIFO or device); the {what} must be a file",
+            where,
+            code="not_a_file",
+        )
     with os.fdopen(fd, "rb") as fh:
         if info.st_size > limit:
-            raise error(f"{what} is {limits.size_text(info.st_size)}; the limit is {limits.size_text(limit)}",
-                        where, code="too_large")
+            raise error(
+                f"{what} is {limits.size_text(info.st_size)}; the limit is {limits.size_text(limit)}",
+                where,
+                code="too_large",
+            )
         try:
             data = fh.read(limit + 1)
         except OSError as exc:
@@ -69,8 +85,9 @@ def read_file(path: Path, root: Path, limit: int, error: type[ReportkitError], s
     return data
 
 
-def open_package(data: bytes, error: type[ReportkitError], shown: str, kind: str, bad_code: str,
-                 streamed: tuple[str, ...] = ()) -> zipfile.ZipFile:
+def open_package(
+    data: bytes, error: type[ReportkitError], shown: str, kind: str, bad_code: str, streamed: tuple[str, ...] = ()
+) -> zipfile.ZipFile:
     """Return `data` opened as a zip package after checking what it would cost to read.
 
     At most PACKAGE_PARTS parts and UNPACKED_BYTES unpacked; a part that is parsed whole (any part
@@ -89,16 +106,27 @@ def open_package(data: bytes, error: type[ReportkitError], shown: str, kind: str
         raise error(f"holds {len(infos):,} parts; the limit is {limits.PACKAGE_PARTS:,}", where, code="too_large")
     total = sum(i.file_size for i in infos)
     if total > limits.UNPACKED_BYTES:
-        raise error(f"expands to more than {limits.size_text(limits.UNPACKED_BYTES)} "
-                    f"({limits.size_text(total)})", where, code="too_large")
+        raise error(
+            f"expands to more than {limits.size_text(limits.UNPACKED_BYTES)} ({limits.size_text(total)})",
+            where,
+            code="too_large",
+        )
     for info in infos:
         if info.file_size > limits.PART_BYTES and not info.filename.startswith(streamed):
-            raise error(f"part {info.filename} expands to {limits.size_text(info.file_size)}; the limit is "
-                        f"{limits.size_text(limits.PART_BYTES)}", where, code="too_large")
+            raise error(
+                f"part {info.filename} expands to {limits.size_text(info.file_size)}; the limit is "
+                f"{limits.size_text(limits.PART_BYTES)}",
+                where,
+                code="too_large",
+            )
     for info in infos:
         if info.filename.lower().endswith(_XML_SUFFIXES) and _declares_dtd(zf, info):
-            raise error(f"refused: {info.filename} declares entities (a DTD), which Office never writes and XML "
-                        "attacks use; open the file in its application and save it again", where, code=bad_code)
+            raise error(
+                f"refused: {info.filename} declares entities (a DTD), which Office never writes and XML "
+                "attacks use; open the file in its application and save it again",
+                where,
+                code=bad_code,
+            )
     return zf
 
 

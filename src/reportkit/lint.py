@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jinja2 import lexer
-
-from jinja2 import TemplateNotFound
+from jinja2 import TemplateNotFound, lexer
 
 from .config import Manifest
 from .errors import Location, Problem, ReportkitError
@@ -50,15 +48,25 @@ def lint_source(source: str, shown: str, allow: tuple[str, ...] = ()) -> list[Pr
                     if _allowed(line, m.span(), allow):
                         continue
                     kind_ = "hardcoded_year" if YEAR_LITERAL.match(m.group(0).rstrip("年")) else "hardcoded_number"
-                    problems.append(Problem(kind_, f"literal {m.group(0)!r} in the text; take it from the data "
-                                            "(or allow it under [lint] in report.toml)",
-                                            Location(template=shown, line=lineno + offset)))
+                    problems.append(
+                        Problem(
+                            kind_,
+                            f"literal {m.group(0)!r} in the text; take it from the data "
+                            "(or allow it under [lint] in report.toml)",
+                            Location(template=shown, line=lineno + offset),
+                        )
+                    )
         elif kind == lexer.TOKEN_INTEGER and YEAR_LITERAL.match(str(value)):
             if str(value) in allow:
                 continue
-            problems.append(Problem("hardcoded_year", f"year {value} written in an expression; use a year from the "
-                                    "data (t.last_actual_year, s.latest.year, edition.year ...)",
-                                    Location(template=shown, line=lineno)))
+            problems.append(
+                Problem(
+                    "hardcoded_year",
+                    f"year {value} written in an expression; use a year from the "
+                    "data (t.last_actual_year, s.latest.year, edition.year ...)",
+                    Location(template=shown, line=lineno),
+                )
+            )
     return problems
 
 

@@ -6,7 +6,7 @@ left by chart()/table() calls are fenced blocks that are swapped for the registe
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -20,14 +20,17 @@ from .templating.tags import untag
 _PARSER = (
     use_cjk_emphasis(MarkdownIt("commonmark", {"html": False}))
     # -- Chinese prose must never turn into code, quotes, rules or links by accident --
-    .disable(["code", "html_block", "html_inline", "lheading", "hr", "blockquote",
-              "reference", "link", "image", "autolink"])
+    .disable(
+        ["code", "html_block", "html_inline", "lheading", "hr", "blockquote", "reference", "link", "image", "autolink"]
+    )
 )
 
 
 def _join_softbreak(before: str, after: str) -> str:
     # -- a line break inside a paragraph is a space only between two Latin words --
-    return " " if before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum() else ""
+    return (
+        " " if before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum() else ""
+    )
 
 
 def inline_runs(token: Token, printed: list[int] | None = None) -> tuple[Run, ...]:
@@ -91,8 +94,11 @@ class MarkupReader:
 
     def fail(self, token: Token, message: str, code: str = "markup") -> TemplateError:
         line = token.map[0] + 1 if token.map else None
-        return TemplateError(f"{message} (line {line} of the rendered text)" if line else message,
-                             Location(template=self.template), code=code)
+        return TemplateError(
+            f"{message} (line {line} of the rendered text)" if line else message,
+            Location(template=self.template),
+            code=code,
+        )
 
     def read(self, text: str) -> list[Block]:
         tokens = _PARSER.parse(text)
@@ -110,8 +116,11 @@ class MarkupReader:
         tok = tokens[i]
         level = int(tok.tag[1])
         if level < 3:
-            raise self.fail(tok, f"'{'#' * level}' headings belong to the outline; inside a section use ### or ####",
-                            "heading_level")
+            raise self.fail(
+                tok,
+                f"'{'#' * level}' headings belong to the outline; inside a section use ### or ####",
+                "heading_level",
+            )
         text = "".join(r.text for r in inline_runs(tokens[i + 1])).strip()
         self.blocks.append(Heading(level, text, toc=False, pos=self.pos(tok)))
         return i + 3
@@ -145,8 +154,14 @@ class MarkupReader:
             elif t.type == "inline":
                 items.append(inline_runs(t, printed))
             j += 1
-        self.blocks.append(ListBlock(tuple(items), ordered=open_tok.type.startswith("ordered"),
-                                     pos=self.pos(open_tok), sources=self.sources(printed)))
+        self.blocks.append(
+            ListBlock(
+                tuple(items),
+                ordered=open_tok.type.startswith("ordered"),
+                pos=self.pos(open_tok),
+                sources=self.sources(printed),
+            )
+        )
         return j + 1
 
     def fence(self, tokens: list[Token], i: int) -> int:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Union
-
 
 CAPTION_LABEL = "图表"
 """The label of every figure and table caption (图表1, 图表2 ...), also the SEQ field's name."""
@@ -216,8 +214,18 @@ class Cover:
     """The line under the date that says when the data stands (数据截至…)."""
 
 
-Block = Union[Heading, Paragraph, ListBlock, Figure, Table, PageBreak, TableOfContents, ListOfFigures,
-              SectionBreak, Cover]
+Block = (
+    Heading
+    | Paragraph
+    | ListBlock
+    | Figure
+    | Table
+    | PageBreak
+    | TableOfContents
+    | ListOfFigures
+    | SectionBreak
+    | Cover
+)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import dataclasses
 import datetime as _dt
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .atomic import commit, recover
@@ -22,8 +23,22 @@ from .context import Data, build_data, collect_data
 from .data import DateValue, load_edition, read_edition
 from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
 from .markup import read_markup
-from .model import (Block, Cover, Document, Figure, Heading, ListBlock, ListOfFigures, Meta, PageBreak, Paragraph, Provenance,
-                    SectionBreak, Table, TableOfContents, TocEntry)
+from .model import (
+    Block,
+    Cover,
+    Document,
+    Figure,
+    Heading,
+    ListBlock,
+    ListOfFigures,
+    Meta,
+    PageBreak,
+    Paragraph,
+    SectionBreak,
+    Table,
+    TableOfContents,
+    TocEntry,
+)
 from .numbering import caption_text, chapter_number, number_blocks, section_number
 from .templating import Ledger, Registry, make_environment, render_template, template_functions
 
@@ -92,9 +107,14 @@ def inspect_data(manifest: Manifest, year: int, use_cache: bool = False) -> tupl
             previous = None  # -- a broken old edition is its own business; nothing to compare with --
     if previous is not None:
         # -- a table the last edition had: say which workbook and sheet held it, not just "no table" --
-        data.elsewhere.update({t.id: f"the {year - 1} edition had it in {t.file} [{t.sheet}]: was the workbook or "
-                               "sheet deleted, renamed, or given another ID?" for t in previous.tables()
-                               if t.id not in data})
+        data.elsewhere.update(
+            {
+                t.id: f"the {year - 1} edition had it in {t.file} [{t.sheet}]: was the workbook or "
+                "sheet deleted, renamed, or given another ID?"
+                for t in previous.tables()
+                if t.id not in data
+            }
+        )
     findings = validate(data, manifest.checks, manifest.as_of(year), previous, year - 1)
     findings.problems[:0] = problems
     # -- templates cannot be tried on data with holes; the trust checks above still ran on the rest --
@@ -134,9 +154,14 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
         before, written = written, written + sum(1 + len(b.rows) if isinstance(b, Table) else 1 for b in found)
         if written > limits.DOCUMENT_BLOCKS:
             if before <= limits.DOCUMENT_BLOCKS:
-                problems.append(Problem("too_large", f"the report grows past {limits.DOCUMENT_BLOCKS:,} paragraphs, "
-                                        "figures and table rows here, the limit; a loop over more than the data?",
-                                        Location(template=f"templates/{template}")))
+                problems.append(
+                    Problem(
+                        "too_large",
+                        f"the report grows past {limits.DOCUMENT_BLOCKS:,} paragraphs, "
+                        "figures and table rows here, the limit; a loop over more than the data?",
+                        Location(template=f"templates/{template}"),
+                    )
+                )
             return []
         if edition.as_of is not None:
             problems.extend(_dated_after(found, edition.as_of, f"templates/{template}"))
@@ -167,19 +192,26 @@ def _dated_after(blocks: list[Block], as_of: DateValue, template: str) -> list[P
     """Prose that says 截至 a date after the edition's data (a literal, or a record's date)."""
     from .validation.asof import cn_date, dates_claimed
 
-    out = []
+    out: list[Problem] = []
     for b in blocks:
         if isinstance(b, (Paragraph, ListBlock)):
             text = b.text if isinstance(b, Paragraph) else "".join(r.text for item in b.items for r in item)
-            out.extend(Problem("after_as_of", f"the text says 截至{cn_date(d)}, after the date the data stands at "
-                               f"({cn_date(as_of)})", Location(template=template, line=b.pos.line),
-                               hint="correct the date the text quotes, or move the edition's as_of in report.toml")
-                       for d in dates_claimed(text) if d > as_of)
+            out.extend(
+                Problem(
+                    "after_as_of",
+                    f"the text says 截至{cn_date(d)}, after the date the data stands at ({cn_date(as_of)})",
+                    Location(template=template, line=b.pos.line),
+                    hint="correct the date the text quotes, or move the edition's as_of in report.toml",
+                )
+                for d in dates_claimed(text)
+                if d > as_of
+            )
     return out
 
 
-def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = None,
-                 jobs: int | None = None, engine: str = "native") -> tuple[list[Block], int]:
+def draw_figures(
+    blocks: list[Block], width_in: float, cache_dir: Path | None = None, jobs: int | None = None, engine: str = "native"
+) -> tuple[list[Block], int]:
     """Stage 5: give every figure its engine (`engine` where the template chose none) and draw the
     pictures of the `image` ones; return the blocks and how many pictures had to be drawn.  Native
     charts are written by the DOCX writer as chart parts: nothing to draw, matplotlib never loads."""
@@ -191,30 +223,55 @@ def draw_figures(blocks: list[Block], width_in: float, cache_dir: Path | None = 
 
     images, drawn = draw_all([f.chart for f in pictures], width_in, cache_dir, jobs)
     it = iter(images)
-    return [dataclasses.replace(b, image=next(it)) if isinstance(b, Figure) and b.engine == "image" else b
-            for b in blocks], drawn
+    return [
+        dataclasses.replace(b, image=next(it)) if isinstance(b, Figure) and b.engine == "image" else b for b in blocks
+    ], drawn
 
 
-def build_document(manifest: Manifest, data: Data, year: int, client: str = "",
-                   timings: Timings | None = None, watermark: str = "", use_cache: bool = False) -> Document:
+def build_document(
+    manifest: Manifest,
+    data: Data,
+    year: int,
+    client: str = "",
+    timings: Timings | None = None,
+    watermark: str = "",
+    use_cache: bool = False,
+) -> Document:
     """Return the document model of edition `year` (figures not yet drawn, pages not yet known)."""
     timings = timings or Timings()
     title = manifest.title(year)
-    edition = Edition(year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher,
-                      manifest.as_of(year))
+    edition = Edition(
+        year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher, manifest.as_of(year)
+    )
     t0 = time.perf_counter()
     body = render_text(manifest, data, edition, use_cache)
     timings.add("templates", time.perf_counter() - t0)
-    toc = TableOfContents(entries=tuple(TocEntry(b.level, b.full_text) for b in body
-                                        if isinstance(b, Heading) and b.toc and b.level <= 2))
-    lof = ListOfFigures(entries=tuple(TocEntry(1, caption_text(b.number, b.title, getattr(b, "unit_note", "")))
-                                      for b in body if isinstance(b, (Figure, Table))))
+    toc = TableOfContents(
+        entries=tuple(TocEntry(b.level, b.full_text) for b in body if isinstance(b, Heading) and b.toc and b.level <= 2)
+    )
+    lof = ListOfFigures(
+        entries=tuple(
+            TocEntry(1, caption_text(b.number, b.title, getattr(b, "unit_note", "")))
+            for b in body
+            if isinstance(b, (Figure, Table))
+        )
+    )
     created = edition_date(year)
-    meta = Meta(title=title, subject=manifest.subject or title, author=manifest.publisher,
-                keywords=manifest.keywords, created=created, header_text=title)
+    meta = Meta(
+        title=title,
+        subject=manifest.subject or title,
+        author=manifest.publisher,
+        keywords=manifest.keywords,
+        created=created,
+        header_text=title,
+    )
     as_of = edition.as_of
-    cover = Cover(title=title, publisher=manifest.publisher, date_text=f"{year}年",
-                  as_of_text=f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日" if as_of else "")
+    cover = Cover(
+        title=title,
+        publisher=manifest.publisher,
+        date_text=f"{year}年",
+        as_of_text=f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日" if as_of else "",
+    )
     document = Document(meta, [cover, toc, lof, SectionBreak(), *body])
     return for_client(document, client, watermark)
 
@@ -239,12 +296,21 @@ def paginate(document: Document, layout: Layout | None) -> Document:
     for b in document.blocks:
         if isinstance(b, TableOfContents):
             pages = layout.headings if layout else []
-            b = dataclasses.replace(b, entries=tuple(
-                dataclasses.replace(e, page=page(pages[i] if i < len(pages) else None)) for i, e in enumerate(b.entries)))
+            b = dataclasses.replace(
+                b,
+                entries=tuple(
+                    dataclasses.replace(e, page=page(pages[i] if i < len(pages) else None))
+                    for i, e in enumerate(b.entries)
+                ),
+            )
         elif isinstance(b, ListOfFigures):
-            b = dataclasses.replace(b, entries=tuple(
-                dataclasses.replace(e, page=page(layout.captions.get(i + 1) if layout else None))
-                for i, e in enumerate(b.entries)))
+            b = dataclasses.replace(
+                b,
+                entries=tuple(
+                    dataclasses.replace(e, page=page(layout.captions.get(i + 1) if layout else None))
+                    for i, e in enumerate(b.entries)
+                ),
+            )
         blocks.append(b)
     return Document(document.meta, blocks)
 
@@ -285,8 +351,9 @@ def _quiet(_stage: str) -> None:
     return None
 
 
-def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None = None,
-            progress: Progress = _quiet) -> Prepared:
+def prepare(
+    project: Path, year: int, use_cache: bool = True, jobs: int | None = None, progress: Progress = _quiet
+) -> Prepared:
     """Load, render the templates and draw the charts once (stages 1-5); `progress` hears each stage."""
     from .docx import text_width_inches
 
@@ -319,9 +386,16 @@ def prepare(project: Path, year: int, use_cache: bool = True, jobs: int | None =
     return Prepared(manifest, year, document, reference, timings, drawn)
 
 
-def deliver(prepared: Prepared, output: Path | None = None, client: str = "", watermark: str = "",
-            pdf: bool = False, progress: Progress = _quiet, office: Office | None = None,
-            last: bool = True) -> RenderResult:
+def deliver(
+    prepared: Prepared,
+    output: Path | None = None,
+    client: str = "",
+    watermark: str = "",
+    pdf: bool = False,
+    progress: Progress = _quiet,
+    office: Office | None = None,
+    last: bool = True,
+) -> RenderResult:
     """Write one edition (optionally for a client): DOCX, and with `pdf` a PDF whose pages fill the TOC.
 
     With `pdf`, LibreOffice (`office`, which a batch shares; one is started when None) loads a draft
@@ -380,8 +454,9 @@ def _write(prepared: Prepared, document: Document) -> bytes:
     try:
         return write_docx(document, prepared.reference)
     except StyleError as exc:
-        raise StyleError(exc.message, Location(_shown(prepared.manifest.root, prepared.reference)),
-                         code=exc.code) from None
+        raise StyleError(
+            exc.message, Location(_shown(prepared.manifest.root, prepared.reference)), code=exc.code
+        ) from None
 
 
 def _lay_out(office: Office, document: Document, draft: bytes) -> Document:
@@ -390,12 +465,13 @@ def _lay_out(office: Office, document: Document, draft: bytes) -> Document:
     from .docx.writer import caption_anchor, heading_anchor
     from .pdf import PLACEHOLDER, read_layout
 
-    headings = [heading_anchor(i) for b in document.blocks if isinstance(b, TableOfContents)
-                for i in range(len(b.entries))]
+    headings = [
+        heading_anchor(i) for b in document.blocks if isinstance(b, TableOfContents) for i in range(len(b.entries))
+    ]
     captions = [(b.number, caption_anchor(b.number - 1)) for b in document.blocks if isinstance(b, (Figure, Table))]
     placed = office.lay_out(draft, headings + [name for _n, name in captions])
     document = paginate(document, read_layout(placed, headings, captions))
-    fill = {}
+    fill: dict[str, str] = {}
     for b in document.blocks:
         if isinstance(b, TableOfContents):
             fill.update((heading_anchor(i), e.page) for i, e in enumerate(b.entries))
@@ -417,8 +493,16 @@ def _deliver_job(args: tuple[Prepared, Path | None, str, str, bool]) -> RenderRe
     return deliver(*args)
 
 
-def render(project: Path, year: int, output: Path | None = None, client: str = "",
-           use_cache: bool = True, jobs: int | None = None, pdf: bool = False, watermark: str = "") -> RenderResult:
+def render(
+    project: Path,
+    year: int,
+    output: Path | None = None,
+    client: str = "",
+    use_cache: bool = True,
+    jobs: int | None = None,
+    pdf: bool = False,
+    watermark: str = "",
+) -> RenderResult:
     """Render edition `year` of the project at `project` and return what was written.
 
     Charts are cached under `build/.cache/charts` (`use_cache=False` draws every one); misses are
@@ -427,8 +511,9 @@ def render(project: Path, year: int, output: Path | None = None, client: str = "
     return render_many(project, year, [client], output, use_cache, jobs, pdf, watermark)[0]
 
 
-def _check_request(manifest: Manifest, year: int, clients: list[str], output: Path | None,
-                   watermark: str) -> list[Path]:
+def _check_request(
+    manifest: Manifest, year: int, clients: list[str], output: Path | None, watermark: str
+) -> list[Path]:
     """Refuse, before any work, what the command line asks for that cannot be written: a client name
     or watermark a document or a file name cannot hold, an output outside its folder or onto an input.
     Return where the DOCX files will go."""
@@ -445,17 +530,27 @@ def _check_request(manifest: Manifest, year: int, clients: list[str], output: Pa
     return [manifest.output_for(year, client) for client in clients]
 
 
-def render_many(project: Path, year: int, clients: list[str], output: Path | None = None, use_cache: bool = True,
-                jobs: int | None = None, pdf: bool = False, watermark: str = "",
-                progress: Progress = _quiet) -> list[RenderResult]:
+def render_many(
+    project: Path,
+    year: int,
+    clients: list[str],
+    output: Path | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    pdf: bool = False,
+    watermark: str = "",
+    progress: Progress = _quiet,
+) -> list[RenderResult]:
     """Render one edition for several clients: data and charts are prepared once, the client
     editions are written in parallel processes.  With `use_cache`, the render is recorded so that
     the command line can skip an identical one (see :mod:`reportkit.fingerprint`)."""
     from .workers import worker_pool
 
     if output is not None and len(clients) > 1:
-        raise OutputError("--output names one file; with several clients use the manifest's client_output pattern",
-                          code="bad_argument")
+        raise OutputError(
+            "--output names one file; with several clients use the manifest's client_output pattern",
+            code="bad_argument",
+        )
     project = project.resolve()
     targets = _check_request(load_manifest(project), year, clients, output, watermark)
     for folder in {target.parent for target in targets}:
@@ -474,8 +569,9 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
         work = [(prepared, output, c, watermark, pdf) for c in clients]
         workers = min(len(work), jobs or (os.cpu_count() or 1))
         if office is not None:
-            results = [deliver(*w, progress=progress, office=office, last=i == len(work) - 1)
-                       for i, w in enumerate(work)]
+            results = [
+                deliver(*w, progress=progress, office=office, last=i == len(work) - 1) for i, w in enumerate(work)
+            ]
         elif workers > 1:
             progress(f"writing {len(work)} editions in {workers} processes")
             with worker_pool(workers) as pool:
@@ -488,13 +584,22 @@ def render_many(project: Path, year: int, clients: list[str], output: Path | Non
     for r in results:
         for stage, seconds in prepared.timings.stages.items():
             r.timings.stages.setdefault(stage, seconds)
-        r.timings.stages = {k: r.timings.stages[k] for k in ("load", "templates", "charts", "write", "pdf")
-                            if k in r.timings.stages}
+        r.timings.stages = {
+            k: r.timings.stages[k] for k in ("load", "templates", "charts", "write", "pdf") if k in r.timings.stages
+        }
         r.charts_drawn = prepared.charts_drawn
     if use_cache:
         from .fingerprint import remember_render
 
         written = [p for r in results for p in (r.path, sidecar_path(r.path), r.pdf) if p is not None]
-        remember_render(project, year, clients, output, pdf, watermark, written,
-                        [{"path": str(r.path), "pdf": str(r.pdf) if r.pdf else None, "pages": r.pages} for r in results])
+        remember_render(
+            project,
+            year,
+            clients,
+            output,
+            pdf,
+            watermark,
+            written,
+            [{"path": str(r.path), "pdf": str(r.pdf) if r.pdf else None, "pages": r.pages} for r in results],
+        )
     return results

@@ -44,23 +44,53 @@ def sources_json(document: Document, docx_name: str, year: int) -> bytes:
         elif isinstance(block, (Paragraph, ListBlock)):
             paragraph_index += 1
             for p in block.sources:
-                numbers.append(_entry({"kind": "paragraph", "chapter": chapter, "section": section,
-                                       "paragraph": paragraph_index, "template": block.pos.template}, p))
+                numbers.append(
+                    _entry(
+                        {
+                            "kind": "paragraph",
+                            "chapter": chapter,
+                            "section": section,
+                            "paragraph": paragraph_index,
+                            "template": block.pos.template,
+                        },
+                        p,
+                    )
+                )
         elif isinstance(block, Table):
             caption = caption_text(block.number, block.title, block.unit_note)
             for r, row in enumerate(block.rows, start=1):
                 for c, cell in enumerate(row, start=1):
                     if cell.source is not None:
-                        numbers.append(_entry({"kind": "table", "caption": caption, "template": block.pos.template,
-                                               "template_line": block.pos.line, "row": r, "column": c,
-                                               "row_label": row[0].text, "column_label": block.header[c - 1].text},
-                                              cell.source))
+                        numbers.append(
+                            _entry(
+                                {
+                                    "kind": "table",
+                                    "caption": caption,
+                                    "template": block.pos.template,
+                                    "template_line": block.pos.line,
+                                    "row": r,
+                                    "column": c,
+                                    "row_label": row[0].text,
+                                    "column_label": block.header[c - 1].text,
+                                },
+                                cell.source,
+                            )
+                        )
         elif isinstance(block, Figure):
             caption = caption_text(block.number, block.title)
             for series, category, p in block.sources:
-                numbers.append(_entry({"kind": "chart", "caption": caption, "template": block.pos.template,
-                                       "template_line": block.pos.line, "series": series,
-                                       "category": category}, p))
-    doc = {"schema": SCHEMA, "document": docx_name, "edition": year, "title": document.meta.title,
-           "numbers": numbers}
+                numbers.append(
+                    _entry(
+                        {
+                            "kind": "chart",
+                            "caption": caption,
+                            "template": block.pos.template,
+                            "template_line": block.pos.line,
+                            "series": series,
+                            "category": category,
+                        },
+                        p,
+                    )
+                )
+    doc = {"schema": SCHEMA, "document": docx_name, "edition": year, "title": document.meta.title, "numbers": numbers}
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .errors import ReportkitError
 
@@ -30,8 +31,14 @@ def _relevant(_change: Any, path: str) -> bool:
     return not name.startswith(IGNORED_PREFIXES) and not name.endswith((".part", ".tmp", "~"))
 
 
-def watch(project: Path, year: int, render_once: Callable[[], list[Path]], echo: Callable[[str], None],
-          changes: Iterable[set[tuple[Any, str]]] | None = None, stop_event: Any = None) -> None:
+def watch(
+    project: Path,
+    year: int,
+    render_once: Callable[[], list[Path]],
+    echo: Callable[[str], None],
+    changes: Iterable[set[tuple[Any, str]]] | None = None,
+    stop_event: Any = None,
+) -> None:
     """Render once, then again after every batch of changes until stopped (Ctrl-C or `stop_event`).
 
     A failing render prints its errors and the watch goes on.
@@ -55,8 +62,14 @@ def watch(project: Path, year: int, render_once: Callable[[], list[Path]], echo:
     if changes is None:
         import watchfiles
 
-        changes = watchfiles.watch(*watched_paths(project, year), watch_filter=_relevant, debounce=400, step=50,
-                                   stop_event=stop_event, raise_interrupt=False)
+        changes = watchfiles.watch(
+            *watched_paths(project, year),
+            watch_filter=_relevant,
+            debounce=400,
+            step=50,
+            stop_event=stop_event,
+            raise_interrupt=False,
+        )
     for batch in changes:
         names = sorted({_shown(project, path) for _kind, path in batch})
         if not names:

@@ -12,8 +12,8 @@ import hashlib
 import importlib.metadata
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..cache import Cache
 from ..model import ChartSpec
@@ -41,8 +41,11 @@ def _environment_key() -> str:
 
 def chart_key(spec: ChartSpec, width_in: float) -> str:
     """Return the cache key of `spec` drawn `width_in` inches wide."""
-    payload = json.dumps({"spec": dataclasses.asdict(spec), "width": round(width_in, 4),
-                          "env": _environment_key()}, sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        {"spec": dataclasses.asdict(spec), "width": round(width_in, 4), "env": _environment_key()},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -52,8 +55,9 @@ def _draw(args: tuple[ChartSpec, float]) -> bytes:
     return render_png(*args)
 
 
-def draw_all(specs: Sequence[ChartSpec], width_in: float, cache_dir: Path | None = None,
-             jobs: int | None = None) -> tuple[list[bytes], int]:
+def draw_all(
+    specs: Sequence[ChartSpec], width_in: float, cache_dir: Path | None = None, jobs: int | None = None
+) -> tuple[list[bytes], int]:
     """Return the PNG of every spec, in order, and how many were drawn (not taken from the cache)."""
     cache = Cache(cache_dir)
     keys = [chart_key(s, width_in) for s in specs]

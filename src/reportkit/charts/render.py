@@ -7,7 +7,8 @@ size, DPI and font, no timestamp or software tag in the PNG.
 from __future__ import annotations
 
 import io
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import matplotlib
 
@@ -31,17 +32,19 @@ def _setup_font() -> str:
         font_manager.fontManager.addfont(str(path))
         _FONT_READY = True
     name = font_manager.FontProperties(fname=str(path)).get_name()
-    plt.rcParams.update({
-        "font.family": "sans-serif",
-        "font.sans-serif": [name],
-        "axes.unicode_minus": False,
-        "font.size": HOUSE_STYLE["font_size"],
-        "svg.hashsalt": "reportkit",
-        # -- labels are data, drawn as written: "$x^2$" is five characters, not mathematics, and
-        # "$\\undefined$" is not an error --
-        "text.parse_math": False,
-        "text.usetex": False,
-    })
+    plt.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [name],
+            "axes.unicode_minus": False,
+            "font.size": HOUSE_STYLE["font_size"],
+            "svg.hashsalt": "reportkit",
+            # -- labels are data, drawn as written: "$x^2$" is five characters, not mathematics, and
+            # "$\\undefined$" is not an error --
+            "text.parse_math": False,
+            "text.usetex": False,
+        }
+    )
     return name
 
 
@@ -53,7 +56,7 @@ def _fmt(v: float) -> str:
 
 
 def _pal(i: int) -> str:
-    pal = HOUSE_STYLE["palette"]
+    pal: tuple[str, ...] = HOUSE_STYLE["palette"]
     return pal[i % len(pal)]
 
 
@@ -71,8 +74,17 @@ def _style_axes(ax: Any, spec: ChartSpec) -> None:
 
 
 def _label(ax: Any, x: float, y: float, text: str, **kw: Any) -> None:
-    ax.annotate(text, (x, y), textcoords="offset points", xytext=kw.pop("offset", (0, 3)), ha=kw.pop("ha", "center"),
-                va=kw.pop("va", "bottom"), fontsize=HOUSE_STYLE["label_size"], color=kw.pop("color", "#303030"), **kw)
+    ax.annotate(
+        text,
+        (x, y),
+        textcoords="offset points",
+        xytext=kw.pop("offset", (0, 3)),
+        ha=kw.pop("ha", "center"),
+        va=kw.pop("va", "bottom"),
+        fontsize=HOUSE_STYLE["label_size"],
+        color=kw.pop("color", "#303030"),
+        **kw,
+    )
 
 
 def _bars(ax: Any, spec: ChartSpec, series: list[Any], labels: bool = True) -> None:
@@ -86,9 +98,17 @@ def _bars(ax: Any, spec: ChartSpec, series: list[Any], labels: bool = True) -> N
             if v is None:
                 continue
             fc = spec.forecast[x] if spec.forecast else False
-            ax.bar(x + offset, v, width * 0.92, color=_pal(si), alpha=HOUSE_STYLE["forecast_alpha"] if fc else 1.0,
-                   hatch=HOUSE_STYLE["forecast_hatch"] if fc else None, edgecolor="white" if fc else _pal(si),
-                   linewidth=0.0, label=s.name if x == 0 else None)
+            ax.bar(
+                x + offset,
+                v,
+                width * 0.92,
+                color=_pal(si),
+                alpha=HOUSE_STYLE["forecast_alpha"] if fc else 1.0,
+                hatch=HOUSE_STYLE["forecast_hatch"] if fc else None,
+                edgecolor="white" if fc else _pal(si),
+                linewidth=0.0,
+                label=s.name if x == 0 else None,
+            )
             if labels and (n <= 2 or len(spec.categories) <= 6):
                 _label(ax, x + offset, v, _fmt(v))
     ax.set_xticks(list(xs), spec.categories)
@@ -110,8 +130,15 @@ def _draw_line(ax: Any, spec: ChartSpec) -> None:
             ax.plot(*zip(*actual), color=_pal(si), marker="o", markersize=3.5, linewidth=1.8, label=s.name)
         if forecast:
             joined = (actual[-1:] if actual else []) + forecast
-            ax.plot(*zip(*joined), color=_pal(si), marker="o", markersize=3.5, linewidth=1.8, linestyle="--",
-                    label=None if actual else s.name)
+            ax.plot(
+                *zip(*joined),
+                color=_pal(si),
+                marker="o",
+                markersize=3.5,
+                linewidth=1.8,
+                linestyle="--",
+                label=None if actual else s.name,
+            )
         if len(spec.series) <= 3:
             for x, v in pts:
                 _label(ax, x, v, _fmt(v), offset=(0, 4))
@@ -128,8 +155,7 @@ def _draw_bar_line(ax: Any, spec: ChartSpec) -> None:
     vs = [v for v in line.values if v is not None]
     ax2.plot(xs, vs, color=HOUSE_STYLE["line_color"], marker="o", markersize=3.5, linewidth=1.6, label=line.name)
     for x, v in zip(xs, vs):
-        _label(ax2, x, v, f"{v:.1f}%" if spec.unit2 == "%" else _fmt(v), color=HOUSE_STYLE["line_color"],
-               offset=(0, 5))
+        _label(ax2, x, v, f"{v:.1f}%" if spec.unit2 == "%" else _fmt(v), color=HOUSE_STYLE["line_color"], offset=(0, 5))
     # -- the values are labelled on the points, so the second axis itself stays out of the way --
     for side in ("top", "right", "left", "bottom"):
         ax2.spines[side].set_visible(False)
@@ -152,12 +178,28 @@ def _draw_stacked(ax: Any, spec: ChartSpec) -> None:
         for x in xs:
             v = s.values[x] or 0.0
             fc = spec.forecast[x] if spec.forecast else False
-            ax.bar(x, v, 0.6, bottom=bottoms[x], color=_pal(si), alpha=HOUSE_STYLE["forecast_alpha"] if fc else 1.0,
-                   hatch=HOUSE_STYLE["forecast_hatch"] if fc else None, edgecolor="white", linewidth=0.4,
-                   label=s.name if x == 0 else None)
+            ax.bar(
+                x,
+                v,
+                0.6,
+                bottom=bottoms[x],
+                color=_pal(si),
+                alpha=HOUSE_STYLE["forecast_alpha"] if fc else 1.0,
+                hatch=HOUSE_STYLE["forecast_hatch"] if fc else None,
+                edgecolor="white",
+                linewidth=0.4,
+                label=s.name if x == 0 else None,
+            )
             if v >= max(totals) * 0.055:
-                ax.text(x, bottoms[x] + v / 2, _fmt(v), ha="center", va="center", color="white",
-                        fontsize=HOUSE_STYLE["label_size"] - 0.5)
+                ax.text(
+                    x,
+                    bottoms[x] + v / 2,
+                    _fmt(v),
+                    ha="center",
+                    va="center",
+                    color="white",
+                    fontsize=HOUSE_STYLE["label_size"] - 0.5,
+                )
             bottoms[x] += v
     ax.set_xticks(xs, spec.categories)
     _legend_below(ax, [s.name for s in spec.series])
@@ -167,8 +209,13 @@ def _legend_below(ax: Any, names: list[str], handles: list[Any] | None = None) -
     # -- as many columns as fit the width: long Chinese labels get fewer columns --
     longest = max((len(n) for n in names), default=1)
     ncol = max(1, min(len(names), int(44 // (longest + 3))))
-    kwargs: dict[str, Any] = {"frameon": False, "fontsize": HOUSE_STYLE["label_size"], "ncol": ncol,
-                              "loc": "upper center", "bbox_to_anchor": (0.5, -0.1)}
+    kwargs: dict[str, Any] = {
+        "frameon": False,
+        "fontsize": HOUSE_STYLE["label_size"],
+        "ncol": ncol,
+        "loc": "upper center",
+        "bbox_to_anchor": (0.5, -0.1),
+    }
     if handles is not None:
         ax.legend(handles, names, **kwargs)
     else:
@@ -179,18 +226,36 @@ def _draw_pie(ax: Any, spec: ChartSpec, donut: bool = False) -> None:
     s = spec.series[0]
     vals = [v or 0.0 for v in s.values]
     total = sum(vals) or 1.0
-    wedges, _texts = ax.pie(vals, colors=[_pal(i) for i in range(len(vals))], startangle=90, counterclock=False,
-                            wedgeprops={"width": 0.42 if donut else 1.0, "edgecolor": "white", "linewidth": 1})
+    wedges, _texts = ax.pie(
+        vals,
+        colors=[_pal(i) for i in range(len(vals))],
+        startangle=90,
+        counterclock=False,
+        wedgeprops={"width": 0.42 if donut else 1.0, "edgecolor": "white", "linewidth": 1},
+    )
     for w, v in zip(wedges, vals):
         import math
 
         ang = math.radians((w.theta1 + w.theta2) / 2)
         r = 0.79 if donut else 0.65
         if v / total >= 0.04:
-            ax.text(r * math.cos(ang), r * math.sin(ang), f"{v / total * 100:.1f}%", ha="center", va="center",
-                    color="white", fontsize=HOUSE_STYLE["label_size"])
-    ax.legend(wedges, spec.categories, frameon=False, fontsize=HOUSE_STYLE["label_size"], loc="center left",
-              bbox_to_anchor=(1.0, 0.5))
+            ax.text(
+                r * math.cos(ang),
+                r * math.sin(ang),
+                f"{v / total * 100:.1f}%",
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=HOUSE_STYLE["label_size"],
+            )
+    ax.legend(
+        wedges,
+        spec.categories,
+        frameon=False,
+        fontsize=HOUSE_STYLE["label_size"],
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+    )
     ax.set_aspect("equal")
     if spec.unit:
         ax.set_title(f"单位：{spec.unit}" if spec.unit != "%" else "", loc="left", fontsize=HOUSE_STYLE["label_size"])
@@ -198,7 +263,7 @@ def _draw_pie(ax: Any, spec: ChartSpec, donut: bool = False) -> None:
 
 def _draw_barh(ax: Any, spec: ChartSpec) -> None:
     s = spec.series[0]
-    pairs = sorted(zip(spec.categories, s.values), key=lambda p: (p[1] or 0.0))
+    pairs = sorted(zip(spec.categories, s.values), key=lambda p: p[1] or 0.0)
     ys = list(range(len(pairs)))
     vals = [v or 0.0 for _c, v in pairs]
     ax.barh(ys, vals, 0.6, color=_pal(0))
@@ -236,8 +301,9 @@ def render_png(spec: ChartSpec, width_in: float, aspect: float = HOUSE_STYLE["as
     except ChartError:
         raise
     except Exception as exc:  # -- matplotlib raises many kinds for unplottable data --
-        raise ChartError(f"cannot draw the chart {spec.title or spec.kind!r}: {type(exc).__name__}: {exc}",
-                         code="chart_failed") from None
+        raise ChartError(
+            f"cannot draw the chart {spec.title or spec.kind!r}: {type(exc).__name__}: {exc}", code="chart_failed"
+        ) from None
 
 
 def _render_png(spec: ChartSpec, width_in: float, aspect: float) -> bytes:

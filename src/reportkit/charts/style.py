@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 from ..errors import ChartError
-
 from ..house import LINE_COLOR, PALETTE
+
 FORECAST_ALPHA = 0.55
 FORECAST_HATCH = "////"
 DPI = 200
@@ -19,7 +20,7 @@ ASPECT = 0.38
 PIE_ASPECT = 0.33
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
-HOUSE_STYLE = {
+HOUSE_STYLE: dict[str, Any] = {
     "palette": PALETTE,
     "line_color": LINE_COLOR,
     "forecast_alpha": FORECAST_ALPHA,
@@ -41,6 +42,8 @@ def font_path() -> Path:
         raise ChartError("the font package mplfonts is not installed; run: pip install mplfonts", code="missing")
     path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / FONT_FILE
     if not path.is_file():
-        raise ChartError(f"mplfonts does not contain {FONT_FILE}; reinstall it: pip install --force-reinstall mplfonts",
-                         code="missing")
+        raise ChartError(
+            f"mplfonts does not contain {FONT_FILE}; reinstall it: pip install --force-reinstall mplfonts",
+            code="missing",
+        )
     return path

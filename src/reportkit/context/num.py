@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..data.tables import CellRef
-
 
 RATIO = "ratio"
 """The unit of growth rates, CAGRs and shares: a fraction (0.52 = 52%), printed with `pct`."""
@@ -30,7 +29,7 @@ class Num(float):
     refs: tuple[CellRef, ...]
     expr: str
 
-    def __new__(cls, value: float, unit: str = "", refs: Iterable[CellRef] = (), expr: str = "") -> "Num":
+    def __new__(cls, value: float, unit: str = "", refs: Iterable[CellRef] = (), expr: str = "") -> Num:
         obj = super().__new__(cls, value)
         obj.unit = unit
         obj.refs = tuple(refs)
@@ -49,7 +48,7 @@ class Num(float):
         # -- keep provenance through pickling (process pools) --
         return (Num, (float(self), self.unit, self.refs, self.expr))
 
-    def _combine(self, other: float, value: float, op: str, keeps_unit: bool, reverse: bool = False) -> "Num":
+    def _combine(self, other: float, value: float, op: str, keeps_unit: bool, reverse: bool = False) -> Num:
         refs = self.refs + tuple(r for r in getattr(other, "refs", ()) if r not in self.refs)
         mine = self.expr or (self.refs[-1].cell if self.refs else repr(float(self)))
         theirs = getattr(other, "expr", "") or repr(other)
@@ -58,34 +57,34 @@ class Num(float):
         unit = self.unit if keeps_unit and (not isinstance(other, Num) or other_unit == self.unit) else ""
         return Num(value, unit, refs, expr)
 
-    def __add__(self, other: float) -> "Num":
+    def __add__(self, other: float) -> Num:
         return self._combine(other, float(self) + float(other), "+", True)
 
-    def __radd__(self, other: float) -> "Num":
+    def __radd__(self, other: float) -> Num:
         return self._combine(other, float(other) + float(self), "+", True, True)
 
-    def __sub__(self, other: float) -> "Num":
+    def __sub__(self, other: float) -> Num:
         return self._combine(other, float(self) - float(other), "-", True)
 
-    def __rsub__(self, other: float) -> "Num":
+    def __rsub__(self, other: float) -> Num:
         return self._combine(other, float(other) - float(self), "-", True, True)
 
-    def __mul__(self, other: float) -> "Num":
+    def __mul__(self, other: float) -> Num:
         return self._combine(other, float(self) * float(other), "×", False)
 
-    def __rmul__(self, other: float) -> "Num":
+    def __rmul__(self, other: float) -> Num:
         return self._combine(other, float(other) * float(self), "×", False, True)
 
-    def __truediv__(self, other: float) -> "Num":
+    def __truediv__(self, other: float) -> Num:
         return self._combine(other, float(self) / float(other), "/", False)
 
-    def __rtruediv__(self, other: float) -> "Num":
+    def __rtruediv__(self, other: float) -> Num:
         return self._combine(other, float(other) / float(self), "/", False, True)
 
-    def __neg__(self) -> "Num":
+    def __neg__(self) -> Num:
         return Num(-float(self), self.unit, self.refs, f"-{self.expr}")
 
-    def __abs__(self) -> "Num":
+    def __abs__(self) -> Num:
         return Num(abs(float(self)), self.unit, self.refs, f"abs({self.expr})")
 
 
@@ -95,5 +94,8 @@ def cell_range(refs: tuple[CellRef, ...]) -> str:
         return ""
     if len(refs) == 1:
         return refs[0].cell
-    return f"{refs[0].cell}:{refs[-1].cell}" if len({(r.file, r.sheet) for r in refs}) == 1 else ",".join(
-        r.cell for r in refs)
+    return (
+        f"{refs[0].cell}:{refs[-1].cell}"
+        if len({(r.file, r.sheet) for r in refs}) == 1
+        else ",".join(r.cell for r in refs)
+    )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ..data.tables import ASSUMPTION_LABEL, CellRef, Column, DateValue, RawRow, RawTable
 from ..errors import DataError, Location, Problem, ProblemsFound
@@ -51,7 +52,7 @@ class Share:
 class Series:
     """One data row of a series table: a value per year, actual or forecast."""
 
-    def __init__(self, table: "SeriesTable", label: str, values: dict[int, Num], label_ref: CellRef):
+    def __init__(self, table: SeriesTable, label: str, values: dict[int, Num], label_ref: CellRef):
         self.table = table
         self.label = label
         self.unit = table.unit
@@ -83,7 +84,8 @@ class Series:
             raise LookupProblem(
                 f"table {self.table.id} row {self.label!r} has no value for {y}; years with values: "
                 f"{', '.join(str(v) for v in self.years)}",
-                Location(self.table.file, self.table.sheet, self.label_ref.cell))
+                Location(self.table.file, self.table.sheet, self.label_ref.cell),
+            )
         return self._values[y]
 
     __getitem__ = value
@@ -106,8 +108,10 @@ class Series:
         """The last actual (not forecast) year with a value."""
         actual = [y for y in self.years if not self.table.is_forecast(y)]
         if not actual:
-            raise LookupProblem(f"table {self.table.id} row {self.label!r} has no actual year",
-                                Location(self.table.file, self.table.sheet, self.label_ref.cell))
+            raise LookupProblem(
+                f"table {self.table.id} row {self.label!r} has no actual year",
+                Location(self.table.file, self.table.sheet, self.label_ref.cell),
+            )
         return self._point(actual[-1])
 
     def yoy(self, year: int) -> Num:
@@ -115,10 +119,15 @@ class Series:
         y = int(year)
         cur, prev = self.value(y), self.value(y - 1)
         if float(prev) == 0:
-            raise LookupProblem(f"table {self.table.id} row {self.label!r}: growth {y} is undefined "
-                                f"because {y - 1} is 0")
-        return Num(float(cur) / float(prev) - 1.0, RATIO, prev.refs + cur.refs,
-                   f"yoy({cell_range(prev.refs[-1:] + cur.refs[-1:])})")
+            raise LookupProblem(
+                f"table {self.table.id} row {self.label!r}: growth {y} is undefined because {y - 1} is 0"
+            )
+        return Num(
+            float(cur) / float(prev) - 1.0,
+            RATIO,
+            prev.refs + cur.refs,
+            f"yoy({cell_range(prev.refs[-1:] + cur.refs[-1:])})",
+        )
 
     def cagr(self, start: int, end: int) -> Num:
         """Return the compound annual growth rate from `start` to `end` as a fraction."""
@@ -129,19 +138,26 @@ class Series:
         if float(va) <= 0 or float(vb) < 0:
             raise LookupProblem(f"table {self.table.id} row {self.label!r}: CAGR {a}-{b} needs positive values")
         rate = (float(vb) / float(va)) ** (1.0 / (b - a)) - 1.0
-        return Num(rate, RATIO, va.refs[-1:] + vb.refs[-1:], f"cagr({va.refs[-1].cell}:{vb.refs[-1].cell}, {b - a} years)")
+        return Num(
+            rate, RATIO, va.refs[-1:] + vb.refs[-1:], f"cagr({va.refs[-1].cell}:{vb.refs[-1].cell}, {b - a} years)"
+        )
 
     def change(self, start: int, end: int) -> Num:
         """Return value(end) - value(start)."""
         va, vb = self.value(start), self.value(end)
-        return Num(float(vb) - float(va), self.unit, va.refs[-1:] + vb.refs[-1:],
-                   f"change({va.refs[-1].cell}:{vb.refs[-1].cell})")
+        return Num(
+            float(vb) - float(va),
+            self.unit,
+            va.refs[-1:] + vb.refs[-1:],
+            f"change({va.refs[-1].cell}:{vb.refs[-1].cell})",
+        )
 
     def multiple(self, start: int, end: int) -> Num:
         """Return value(end) / value(start)."""
         va, vb = self.value(start), self.value(end)
-        return Num(float(vb) / float(va), "倍", va.refs[-1:] + vb.refs[-1:],
-                   f"multiple({va.refs[-1].cell}:{vb.refs[-1].cell})")
+        return Num(
+            float(vb) / float(va), "倍", va.refs[-1:] + vb.refs[-1:], f"multiple({va.refs[-1].cell}:{vb.refs[-1].cell})"
+        )
 
     def share(self, year: int) -> Num:
         """Return this row's share of the table total in `year`, as a fraction."""
@@ -262,8 +278,14 @@ class SeriesTable(_TableBase):
         for rank, r in enumerate(ordered, start=1):
             v = r.value(year)
             frac = float(v) / float(total) if float(total) else 0.0
-            out.append(Share(r.label, v, Num(frac, RATIO, v.refs[-1:] + total.refs,
-                                              f"share({v.refs[-1].cell} / {total.expr})"), rank))
+            out.append(
+                Share(
+                    r.label,
+                    v,
+                    Num(frac, RATIO, v.refs[-1:] + total.refs, f"share({v.refs[-1].cell} / {total.expr})"),
+                    rank,
+                )
+            )
         return out
 
     def ranking(self, year: int) -> list[str]:
@@ -278,7 +300,7 @@ class SeriesTable(_TableBase):
 class Record:
     """One row of a record table; columns by full header or by the name before the unit."""
 
-    def __init__(self, table: "RecordTable", values: dict[str, Any], row: RawRow):
+    def __init__(self, table: RecordTable, values: dict[str, Any], row: RawRow):
         self._table = table
         self._values = values
         self._row = row
@@ -418,8 +440,13 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
     labels = {r.label for r in data_rows}
     for base, row in assumptions.items():
         if base not in labels:
-            problems.append(Problem("unknown_row", f"assumption row {row.label!r} names no data row{_hint(base, sorted(labels))}",
-                                    Location(raw.file, raw.sheet, row.label_ref.cell)))
+            problems.append(
+                Problem(
+                    "unknown_row",
+                    f"assumption row {row.label!r} names no data row{_hint(base, sorted(labels))}",
+                    Location(raw.file, raw.sheet, row.label_ref.cell),
+                )
+            )
     out = []
     whole = is_count_unit(raw.unit)
     for row in data_rows:
@@ -441,30 +468,54 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
                 if isinstance(g, float) and prev is not None:
                     gref = assumption.refs[i]  # type: ignore[union-attr]
                     if not math.isfinite(float(prev) * (1.0 + g)) or abs(float(prev) * (1.0 + g)) >= 1e15:
-                        problems.append(Problem("out_of_range", f"the growth assumption makes forecast {col.label} of "
-                                                f"{row.label!r} too large to print", Location(raw.file, raw.sheet, gref.cell)))
+                        problems.append(
+                            Problem(
+                                "out_of_range",
+                                f"the growth assumption makes forecast {col.label} of {row.label!r} too large to print",
+                                Location(raw.file, raw.sheet, gref.cell),
+                            )
+                        )
                         continue
                     # -- a count grows by whole things: 20.4个 parks would be printed otherwise --
                     grown = float(round(float(prev) * (1.0 + g))) if whole else float(prev) * (1.0 + g)
-                    values[year] = Num(grown, raw.unit, prev.refs + (gref,),
-                                       f"forecast({prev.refs[-1].cell if not prev.expr.startswith('forecast') else prev.expr}"
-                                       f" × (1+{gref.cell}))")
+                    values[year] = Num(
+                        grown,
+                        raw.unit,
+                        prev.refs + (gref,),
+                        f"forecast({prev.refs[-1].cell if not prev.expr.startswith('forecast') else prev.expr}"
+                        f" × (1+{gref.cell}))",
+                    )
                     continue
                 if started and assumption is not None and not isinstance(g, float):
                     gref = assumption.refs[i]
-                    problems.append(Problem("missing", f"growth assumption {col.label} of {row.label!r} is empty; enter "
-                                            f"it here or a forecast value in {ref.cell}",
-                                            Location(raw.file, raw.sheet, gref.cell)))
+                    problems.append(
+                        Problem(
+                            "missing",
+                            f"growth assumption {col.label} of {row.label!r} is empty; enter "
+                            f"it here or a forecast value in {ref.cell}",
+                            Location(raw.file, raw.sheet, gref.cell),
+                        )
+                    )
                 elif started and assumption is None:
-                    problems.append(Problem("missing", f"forecast {col.label} of {row.label!r} is empty and there is no "
-                                            f"growth assumption for it; enter a value or a {row.label}（预测增速） row",
-                                            Location(raw.file, raw.sheet, ref.cell)))
+                    problems.append(
+                        Problem(
+                            "missing",
+                            f"forecast {col.label} of {row.label!r} is empty and there is no "
+                            f"growth assumption for it; enter a value or a {row.label}（预测增速） row",
+                            Location(raw.file, raw.sheet, ref.cell),
+                        )
+                    )
                 continue
             if started:
-                problems.append(Problem("missing", f"no value for {row.label!r} in {year}",
-                                        Location(raw.file, raw.sheet, ref.cell)))
+                problems.append(
+                    Problem("missing", f"no value for {row.label!r} in {year}", Location(raw.file, raw.sheet, ref.cell))
+                )
         if not values:
-            problems.append(Problem("missing", f"row {row.label!r} has no values", Location(raw.file, raw.sheet, row.label_ref.cell)))
+            problems.append(
+                Problem(
+                    "missing", f"row {row.label!r} has no values", Location(raw.file, raw.sheet, row.label_ref.cell)
+                )
+            )
             continue
         out.append(Series(table, row.label, values, row.label_ref))
     return out
@@ -493,4 +544,15 @@ def collect_data(raws: list[RawTable]) -> tuple[Data, list[Problem]]:
     return Data(tables), problems
 
 
-__all__ = ["Data", "DateValue", "collect_data", "Point", "Record", "RecordTable", "Series", "SeriesTable", "Share", "build_data"]
+__all__ = [
+    "Data",
+    "DateValue",
+    "collect_data",
+    "Point",
+    "Record",
+    "RecordTable",
+    "Series",
+    "SeriesTable",
+    "Share",
+    "build_data",
+]

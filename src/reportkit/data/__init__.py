@@ -3,4 +3,14 @@
 from .excel import load_edition, load_workbook_tables, read_edition
 from .tables import CellRef, Column, DataException, DateValue, RawRow, RawTable
 
-__all__ = ["CellRef", "Column", "DataException", "DateValue", "RawRow", "RawTable", "load_edition", "load_workbook_tables", "read_edition"]
+__all__ = [
+    "CellRef",
+    "Column",
+    "DataException",
+    "DateValue",
+    "RawRow",
+    "RawTable",
+    "load_edition",
+    "load_workbook_tables",
+    "read_edition",
+]

@@ -26,12 +26,21 @@ from .tables import (
     DateValue,
     RawRow,
     RawTable,
-    parse_date_text,
     Scalar,
+    parse_date_text,
 )
 
-META_KEYS = {"ID": "id", "标题": "title", "单位": "unit", "来源": "source", "示例": "illustrative",
-             "说明": "note", "必须合计": "must_total", "截至": "as_of", "例外": "exception"}
+META_KEYS = {
+    "ID": "id",
+    "标题": "title",
+    "单位": "unit",
+    "来源": "source",
+    "示例": "illustrative",
+    "说明": "note",
+    "必须合计": "must_total",
+    "截至": "as_of",
+    "例外": "exception",
+}
 REPEATABLE_META = ("例外",)
 EXCEPTION_TARGET = re.compile(r"^\s*([A-Za-z]{1,3}[1-9][0-9]*)\s+([a-z_]+)\s*$")
 REQUIRED_META = ("ID", "标题", "单位", "来源")
@@ -118,9 +127,12 @@ class _SheetReader:
         f = self.cells.formulas.get((row, col)) if v is None else None
         if f is not None and (row, col) not in self.uncached:
             self.uncached.add((row, col))
-            self.problem("formula_not_cached",
-                         f"formula {f} has no saved value; open and save the workbook in Excel or LibreOffice",
-                         row, col)
+            self.problem(
+                "formula_not_cached",
+                f"formula {f} has no saved value; open and save the workbook in Excel or LibreOffice",
+                row,
+                col,
+            )
         return v
 
     def row_empty(self, row: int, _max_col: int = 0) -> bool:
@@ -155,23 +167,30 @@ class _SheetReader:
             if _text(meta.get(key)) == "":
                 if key in meta_refs:
                     r = meta_refs[key]
-                    self.problems.append(Problem("missing", f"metadata {key} is empty",
-                                                 Location(self.file, self.sheet, r.cell)))
+                    self.problems.append(
+                        Problem("missing", f"metadata {key} is empty", Location(self.file, self.sheet, r.cell))
+                    )
                 else:
                     self.problem("missing", f"metadata key {key} is missing", 1, 1)
         table_id = _text(meta.get("ID"))
         if table_id and not ID_RE.match(table_id):
             r = meta_refs["ID"]
-            self.problems.append(Problem("bad_id", f"ID {table_id!r} must be ASCII letters, digits and _",
-                                         Location(self.file, self.sheet, r.cell)))
+            self.problems.append(
+                Problem(
+                    "bad_id",
+                    f"ID {table_id!r} must be ASCII letters, digits and _",
+                    Location(self.file, self.sheet, r.cell),
+                )
+            )
         illustrative = False
         flag = _text(meta.get("示例")).lower()
         if flag in YES:
             illustrative = True
         elif flag not in NO:
             r = meta_refs["示例"]
-            self.problems.append(Problem("bad_value", f"示例 must be 是 or 否, found {flag!r}",
-                                         Location(self.file, self.sheet, r.cell)))
+            self.problems.append(
+                Problem("bad_value", f"示例 must be 是 or 否, found {flag!r}", Location(self.file, self.sheet, r.cell))
+            )
         must_total = None
         if _text(meta.get("必须合计")):
             raw = meta["必须合计"]
@@ -179,8 +198,13 @@ class _SheetReader:
                 must_total = float(raw)
             else:
                 r = meta_refs["必须合计"]
-                self.problems.append(Problem("not_a_number", f"必须合计 must be a number, found {raw!r}",
-                                             Location(self.file, self.sheet, r.cell)))
+                self.problems.append(
+                    Problem(
+                        "not_a_number",
+                        f"必须合计 must be a number, found {raw!r}",
+                        Location(self.file, self.sheet, r.cell),
+                    )
+                )
         as_of = self._as_of(meta.get("截至"), meta_refs.get("截至"))
         while row <= max_row and self.row_empty(row, max_col):
             row += 1
@@ -191,11 +215,21 @@ class _SheetReader:
         columns = self._header(header_row, max_col)
         unit = _text(meta.get("单位"))
         table = RawTable(
-            id=table_id, title=_text(meta.get("标题")), unit="" if unit == "-" else unit,
-            source=_text(meta.get("来源")), file=self.file, sheet=self.sheet,
-            header_label=_text(self.value(header_row, 1)), columns=columns, rows=[],
-            illustrative=illustrative, note=_text(meta.get("说明")), must_total=must_total,
-            meta_refs=meta_refs, as_of=as_of, exceptions=exceptions,
+            id=table_id,
+            title=_text(meta.get("标题")),
+            unit="" if unit == "-" else unit,
+            source=_text(meta.get("来源")),
+            file=self.file,
+            sheet=self.sheet,
+            header_label=_text(self.value(header_row, 1)),
+            columns=columns,
+            rows=[],
+            illustrative=illustrative,
+            note=_text(meta.get("说明")),
+            must_total=must_total,
+            meta_refs=meta_refs,
+            as_of=as_of,
+            exceptions=exceptions,
             text_cells=[(_text(meta.get(k)), meta_refs[k]) for k in ("标题", "来源") if k in meta_refs],
         )
         self._rows(table, header_row + 1, max_row)
@@ -207,12 +241,16 @@ class _SheetReader:
         target, reason = _text(self.value(row, 2)), _text(self.value(row, 3))
         m = EXCEPTION_TARGET.match(target)
         if not m:
-            self.problem("bad_value", f"例外 names {_quoted(target)!r}; write the cell and the finding's code, "
-                         "e.g. D9 implausible_jump, with the reason in column C", row, 2)
+            self.problem(
+                "bad_value",
+                f"例外 names {_quoted(target)!r}; write the cell and the finding's code, "
+                "e.g. D9 implausible_jump, with the reason in column C",
+                row,
+                2,
+            )
             return
         if not reason:
-            self.problem("missing", f"例外 {target} gives no reason; write why the value is right in column C",
-                         row, 3)
+            self.problem("missing", f"例外 {target} gives no reason; write why the value is right in column C", row, 3)
             return
         out.append(DataException(m.group(1).upper(), m.group(2), reason, self.ref(row, 2)))
 
@@ -225,8 +263,13 @@ class _SheetReader:
         date = parse_date_text(_text(raw))
         if date is not None and date.day is not None:
             return date
-        self.problems.append(Problem("bad_value", f"截至 must be a date such as 2023-12-31, found "
-                                     f"{_quoted(_text(raw))!r}", Location(self.file, self.sheet, ref.cell)))
+        self.problems.append(
+            Problem(
+                "bad_value",
+                f"截至 must be a date such as 2023-12-31, found {_quoted(_text(raw))!r}",
+                Location(self.file, self.sheet, ref.cell),
+            )
+        )
         return None
 
     def _header(self, row: int, max_col: int) -> list[Column]:
@@ -265,8 +308,13 @@ class _SheetReader:
         if years:
             for before, c in zip(years, years[1:]):
                 if c.year < before.year:  # type: ignore[operator]
-                    self.problem("bad_order", f"year {c.label} comes after {before.label}; years in the header "
-                                 "must increase from left to right", row, self._col_of(c))
+                    self.problem(
+                        "bad_order",
+                        f"year {c.label} comes after {before.label}; years in the header "
+                        "must increase from left to right",
+                        row,
+                        self._col_of(c),
+                    )
                     break
             seen_forecast = False
             for c in years:
@@ -282,7 +330,8 @@ class _SheetReader:
         from openpyxl.utils import column_index_from_string
 
         letters = "".join(ch for ch in column.ref.cell if ch.isalpha())
-        return column_index_from_string(letters)
+        index: int = column_index_from_string(letters)
+        return index
 
     def _rows(self, table: RawTable, first: int, max_row: int) -> None:
         labels: set[str] = set()
@@ -311,10 +360,20 @@ class _SheetReader:
                 values.append(self._scalar(raw, numeric, row, col, assumption))
             first = self.value(row, 1)
             # -- a label column is text unless the cell is a real date cell --
-            label_value = DateValue(first.year, first.month, first.day) if (
-                not is_series and isinstance(first, (_dt.datetime, _dt.date))) else None
-            table.rows.append(RawRow(label if not isinstance(label_value, DateValue) else str(label_value),
-                                     self.ref(row, 1), values, refs, label_value))
+            label_value = (
+                DateValue(first.year, first.month, first.day)
+                if (not is_series and isinstance(first, (_dt.datetime, _dt.date)))
+                else None
+            )
+            table.rows.append(
+                RawRow(
+                    label if not isinstance(label_value, DateValue) else str(label_value),
+                    self.ref(row, 1),
+                    values,
+                    refs,
+                    label_value,
+                )
+            )
 
     def _scalar(self, raw: Any, numeric: bool, row: int, col: int, assumption: bool) -> Scalar:
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -323,8 +382,12 @@ class _SheetReader:
             if numeric:
                 self.problem("not_a_number", f"expected a number, found {raw!r}", row, col)
             else:
-                self.problem("bad_value", f"expected text, a number or a date, found the logical value "
-                             f"{str(raw).upper()}; type it as text", row, col)
+                self.problem(
+                    "bad_value",
+                    f"expected text, a number or a date, found the logical value {str(raw).upper()}; type it as text",
+                    row,
+                    col,
+                )
             return None
         if isinstance(raw, (int, float)):
             value = float(raw)
@@ -332,18 +395,27 @@ class _SheetReader:
                 self.problem("not_a_number", "expected a finite number", row, col)
                 return None
             if abs(value) >= MAX_ABS_VALUE:
-                self.problem("out_of_range", f"{value:g} is too large for a report figure (the limit is "
-                             f"{MAX_ABS_VALUE:g}); check the unit, or a typo", row, col)
+                self.problem(
+                    "out_of_range",
+                    f"{value:g} is too large for a report figure (the limit is "
+                    f"{MAX_ABS_VALUE:g}); check the unit, or a typo",
+                    row,
+                    col,
+                )
                 return None
             if value != 0 and scales_percent(self.cells.formats.get((row, col))):
                 # -- a value's meaning never depends on its display: 42% is stored as 0.42, and pasting
                 # values or clearing the format would silently turn it into 0.42% --
-                self.problems.append(Problem(
-                    "percent_format", f"the cell is formatted as a percentage: it shows {value * 100:g}% but "
-                    f"stores {value:g}, and reportkit reads the stored number",
-                    Location(self.file, self.sheet, self.ref(row, col).cell),
-                    hint=f'type the percentage itself ({value * 100:g}) and format the cell as 0.0"%" '
-                         "(shows a % sign without dividing by 100) or as a plain number"))
+                self.problems.append(
+                    Problem(
+                        "percent_format",
+                        f"the cell is formatted as a percentage: it shows {value * 100:g}% but "
+                        f"stores {value:g}, and reportkit reads the stored number",
+                        Location(self.file, self.sheet, self.ref(row, col).cell),
+                        hint=f'type the percentage itself ({value * 100:g}) and format the cell as 0.0"%" '
+                        "(shows a % sign without dividing by 100) or as a plain number",
+                    )
+                )
                 return None
             # -- growth assumptions are percentages (35 means 35%); the context works with fractions --
             return value / 100.0 if assumption else value
@@ -369,10 +441,13 @@ class _SheetReader:
                 continue
             total = sum(nums)
             if abs(total - table.must_total) > 0.5:
-                self.problems.append(Problem(
-                    "bad_total",
-                    f"values for {column.label} add up to {total:g}, not {table.must_total:g}",
-                    Location(self.file, self.sheet, column.ref.cell)))
+                self.problems.append(
+                    Problem(
+                        "bad_total",
+                        f"values for {column.label} add up to {total:g}, not {table.must_total:g}",
+                        Location(self.file, self.sheet, column.ref.cell),
+                    )
+                )
 
 
 WORKBOOK = "an .xlsx workbook (save it as Excel Workbook .xlsx)"
@@ -391,8 +466,8 @@ def _number_format(wb: Any, style_id: int) -> str:
     try:
         fmt_id = wb._cell_styles[style_id].numFmtId
         if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
-            return BUILTIN_FORMATS.get(fmt_id, "General")
-        return wb._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+            return str(BUILTIN_FORMATS.get(fmt_id, "General"))
+        return str(wb._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE])
     except (IndexError, AttributeError, TypeError):
         return "General"
 
@@ -411,7 +486,7 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
         """Cached values (data_only) and, beside them, whether the cell holds a formula."""
 
         def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell = super().parse_cell(element)
+            cell: dict[str, Any] = super().parse_cell(element)
             formula = element.find(FORMULA_TAG)
             cell["formula"] = None if formula is None else "=" + (formula.text or "")
             return cell
@@ -433,8 +508,11 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
             reader.read_strings()
             reader.read_workbook()
             apply_stylesheet(reader.archive, reader.wb)
-            sheet_parts = [(s.name, r.target) for s, r in reader.parser.find_sheets()
-                           if r.target in reader.valid_files and "chartsheet" not in r.Type]
+            sheet_parts = [
+                (s.name, r.target)
+                for s, r in reader.parser.find_sheets()
+                if r.target in reader.valid_files and "chartsheet" not in r.Type
+            ]
         except Exception as exc:  # openpyxl raises many types for broken files
             problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
             return []
@@ -444,16 +522,28 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
                 if title.startswith(("_", "#")):
                     continue
                 sheet = _Sheet(title)
+                beyond = False
                 where = Location(rel, title)
                 with reader.archive.open(target) as source:
-                    parser = Parser(source, reader.shared_strings, data_only=True, epoch=wb.epoch,
-                                    date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+                    parser = Parser(
+                        source,
+                        reader.shared_strings,
+                        data_only=True,
+                        epoch=wb.epoch,
+                        date_formats=wb._date_formats,
+                        timedelta_formats=wb._timedelta_formats,
+                    )
                     for _row, cells in parser.parse():
                         count += len(cells)
                         if count > limits.CELLS:
-                            problems.append(Problem("too_large", f"the workbook holds more than {limits.CELLS:,} "
-                                                    "cells, the limit; delete unused sheets, rows and columns",
-                                                    where))
+                            problems.append(
+                                Problem(
+                                    "too_large",
+                                    f"the workbook holds more than {limits.CELLS:,} "
+                                    "cells, the limit; delete unused sheets, rows and columns",
+                                    where,
+                                )
+                            )
                             return []
                         for c in cells:
                             value, row, col = c["value"], c["row"], c["column"]
@@ -461,19 +551,30 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
                                 continue
                             ref = Location(rel, title, f"{get_column_letter(min(col, 18278))}{row}")
                             if row > limits.ROWS or col > limits.COLUMNS:
-                                problems.append(Problem(
-                                    "too_large", f"a value beyond the range reportkit reads ({limits.COLUMNS:,} "
-                                    f"columns, {limits.ROWS:,} rows); delete it or move the table", ref))
-                                sheet = None
+                                problems.append(
+                                    Problem(
+                                        "too_large",
+                                        f"a value beyond the range reportkit reads ({limits.COLUMNS:,} "
+                                        f"columns, {limits.ROWS:,} rows); delete it or move the table",
+                                        ref,
+                                    )
+                                )
+                                beyond = True
                                 break
                             if isinstance(value, str) and len(value) > limits.CELL_TEXT:
-                                problems.append(Problem("too_large", f"the cell holds {len(value):,} characters; the "
-                                                        f"limit is {limits.CELL_TEXT:,} (Excel's own)", ref))
+                                problems.append(
+                                    Problem(
+                                        "too_large",
+                                        f"the cell holds {len(value):,} characters; the "
+                                        f"limit is {limits.CELL_TEXT:,} (Excel's own)",
+                                        ref,
+                                    )
+                                )
                                 value = None
                             sheet.add(row, col, value, _number_format(wb, c["style_id"]), c["formula"])
-                        if sheet is None:
+                        if beyond:
                             break
-                if sheet is not None:
+                if not beyond:
                     sheets.append(sheet)
         except Exception as exc:  # openpyxl raises many types for broken files
             problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
@@ -541,8 +642,11 @@ def read_edition(project: Path, year: int, cache_dir: Path | None = None) -> tup
     if not folder.is_dir():
         available = sorted(p.name for p in (project / "datasets").glob("*") if p.is_dir() and p.name.isdigit())
         hint = f"; editions with data: {', '.join(available)}" if available else ""
-        raise DataError(f"no datasets for {year}: folder datasets/{year} does not exist{hint}",
-                        Location(f"datasets/{year}"), code="missing")
+        raise DataError(
+            f"no datasets for {year}: folder datasets/{year} does not exist{hint}",
+            Location(f"datasets/{year}"),
+            code="missing",
+        )
     problems: list[Problem] = []
     tables: list[RawTable] = []
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
@@ -568,8 +672,13 @@ def read_edition(project: Path, year: int, cache_dir: Path | None = None) -> tup
         if t.id and t.id in seen:
             other = seen[t.id]
             ref = t.meta_refs.get("ID")
-            problems.append(Problem("duplicate", f"ID {t.id} is also used by {other.file} [{other.sheet}]",
-                                    Location(t.file, t.sheet, ref.cell if ref else None)))
+            problems.append(
+                Problem(
+                    "duplicate",
+                    f"ID {t.id} is also used by {other.file} [{other.sheet}]",
+                    Location(t.file, t.sheet, ref.cell if ref else None),
+                )
+            )
             continue
         seen.setdefault(t.id, t)
         unique.append(t)

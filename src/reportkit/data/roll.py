@@ -21,12 +21,16 @@ import copy
 import io
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, Location, ProblemsFound
 from .tables import ASSUMPTION_LABEL, YEAR_HEADER, DateValue, last_actual_year, parse_date_text
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
-def _header_row(ws) -> int | None:
+
+def _header_row(ws: Worksheet) -> int | None:
     """Row number of the data block's header (first non-empty row after the metadata block)."""
     row = 1
     while row <= ws.max_row and all(c.value in (None, "") for c in ws[row]):
@@ -38,7 +42,7 @@ def _header_row(ws) -> int | None:
     return row if row <= ws.max_row else None
 
 
-def _years(ws, header: int) -> list[tuple[int, int, bool]]:
+def _years(ws: Worksheet, header: int) -> list[tuple[int, int, bool]]:
     """(column, year, forecast) of the header's year cells."""
     out = []
     for cell in ws[header][1:]:
@@ -51,7 +55,7 @@ def _years(ws, header: int) -> list[tuple[int, int, bool]]:
     return out
 
 
-def _as_of_cell(ws, header: int):
+def _as_of_cell(ws: Worksheet, header: int) -> Any:
     """The metadata cell holding the sheet's own 截至 date, if any."""
     for r in range(1, header):
         if str(ws.cell(r, 1).value or "").strip() == "截至":
@@ -59,14 +63,14 @@ def _as_of_cell(ws, header: int):
     return None
 
 
-def _date_of(value) -> DateValue | None:
+def _date_of(value: Any) -> DateValue | None:
     if hasattr(value, "year") and hasattr(value, "month"):
         return DateValue(value.year, value.month, getattr(value, "day", None))
     date = parse_date_text(str(value or ""))
     return date if date is not None and date.day is not None else None
 
 
-def roll_sheet(ws, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> None:
+def roll_sheet(ws: Worksheet, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> None:
     """Roll one worksheet forward in place (see the module docstring); record sheets are left alone."""
     header = _header_row(ws)
     if header is None:
@@ -99,7 +103,7 @@ def roll_sheet(ws, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> 
         _add_column(ws, header, last_col, new_end, True, rows)
 
 
-def _recompute_on_new_base(ws, rows: list[int], forecasts: list[tuple[int, int]]) -> None:
+def _recompute_on_new_base(ws: Worksheet, rows: list[int], forecasts: list[tuple[int, int]]) -> None:
     """Clear forecast values that have a growth assumption for their year: they were computed or
     typed on the old base, and the assumption recomputes them on the new actual."""
     labels = {str(ws.cell(r, 1).value).strip(): r for r in rows}
@@ -113,7 +117,7 @@ def _recompute_on_new_base(ws, rows: list[int], forecasts: list[tuple[int, int]]
                 ws.cell(data_row, col).value = None
 
 
-def _add_column(ws, header: int, after: int, year: int, forecast: bool, rows: list[int]) -> None:
+def _add_column(ws: Worksheet, header: int, after: int, year: int, forecast: bool, rows: list[int]) -> None:
     """Insert an empty year column after column `after`, formatted like it."""
     col = after + 1
     if any(ws.cell(r, col).value not in (None, "") for r in [header, *rows]):
@@ -131,8 +135,9 @@ def _add_column(ws, header: int, after: int, year: int, forecast: bool, rows: li
         ws.column_dimensions[ws.cell(header, col).column_letter].width = width
 
 
-def new_edition(project: Path, year: int, from_year: int, horizon: int, old_as_of: DateValue,
-                new_as_of: DateValue) -> list[Path]:
+def new_edition(
+    project: Path, year: int, from_year: int, horizon: int, old_as_of: DateValue, new_as_of: DateValue
+) -> list[Path]:
     """Create `datasets/<year>/` from `datasets/<from_year>/` and roll every series sheet forward from
     the date the old edition's data stood at to the new edition's.
 
@@ -147,19 +152,30 @@ def new_edition(project: Path, year: int, from_year: int, horizon: int, old_as_o
     from .excel import workbook_problems
 
     if resolved_inside(project / "datasets", project) is None:
-        raise DataError("refused: datasets/ resolves outside the project (a symbolic link?); a new edition is "
-                        "written only inside the project", Location("datasets"), code="path_escape")
+        raise DataError(
+            "refused: datasets/ resolves outside the project (a symbolic link?); a new edition is "
+            "written only inside the project",
+            Location("datasets"),
+            code="path_escape",
+        )
     src = project / "datasets" / str(from_year)
     dst = project / "datasets" / str(year)
     if not src.is_dir():
-        raise DataError(f"no datasets for {from_year} to start from (datasets/{from_year})",
-                        Location(f"datasets/{from_year}"), code="missing")
+        raise DataError(
+            f"no datasets for {from_year} to start from (datasets/{from_year})",
+            Location(f"datasets/{from_year}"),
+            code="missing",
+        )
     if dst.exists():
-        raise DataError("this edition already exists; an edition's data is never overwritten",
-                        Location(f"datasets/{year}"), code="exists")
+        raise DataError(
+            "this edition already exists; an edition's data is never overwritten",
+            Location(f"datasets/{year}"),
+            code="exists",
+        )
     if year != from_year + 1:
-        raise DataError(f"new-edition rolls one year at a time: --year {from_year + 1} --from {from_year}",
-                        code="bad_argument")
+        raise DataError(
+            f"new-edition rolls one year at a time: --year {from_year + 1} --from {from_year}", code="bad_argument"
+        )
     books: dict[str, bytes] = {}
     for path in sorted(src.glob("*.xlsx")):
         if path.name.startswith(("~$", ".")):

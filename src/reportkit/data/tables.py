@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
 YEAR_HEADER = re.compile(r"^\s*(\d{4})\s*(E|F|e|f|预测|\(E\)|（E）|\(预测\)|（预测）)?\s*$")
 UNIT_HEADER = re.compile(r"^(?P<base>.+?)\s*[（(](?P<unit>[^（）()]+)[）)]\s*$")
 ASSUMPTION_LABEL = re.compile(r"^(?P<base>.+?)\s*[（(]预测增速[）)]\s*$")
-DATE_TEXT_RE = re.compile(r"^\s*(\d{4})(?:(?P<sep>[-/.])(?P<m1>\d{1,2})(?:(?P=sep)(?P<d1>\d{1,2}))?"
-                          r"|年(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})日)?)\s*$")
+DATE_TEXT_RE = re.compile(
+    r"^\s*(\d{4})(?:(?P<sep>[-/.])(?P<m1>\d{1,2})(?:(?P=sep)(?P<d1>\d{1,2}))?"
+    r"|年(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})日)?)\s*$"
+)
 """A date typed as text: 2023-07-13, 2023/7, 2023.07.13, 2023年7月13日 or 2023年7月 — one separator
 throughout, so a span such as 2024年1-9月 is text, not 9 January."""
 
@@ -86,7 +87,7 @@ class DateValue:
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
 
-Scalar = Union[float, str, DateValue, None]
+Scalar = float | str | DateValue | None
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,15 @@ def _line(parent: etree._Element, color: str | None, width_emu: int = 9525, dash
         _a(ln, "prstDash", val=dash)
 
 
-def _sp_pr(parent: etree._Element, fill: str | None = None, line: str | None = None, pattern: bool = False,
-           line_width: int = 9525, dash: str | None = None, no_line: bool = False) -> etree._Element:
+def _sp_pr(
+    parent: etree._Element,
+    fill: str | None = None,
+    line: str | None = None,
+    pattern: bool = False,
+    line_width: int = 9525,
+    dash: str | None = None,
+    no_line: bool = False,
+) -> etree._Element:
     sp = _c(parent, "spPr")
     if pattern and fill:
         # -- forecast points: the series colour in diagonal stripes, readable in print and in grey --
@@ -95,8 +102,9 @@ def _sp_pr(parent: etree._Element, fill: str | None = None, line: str | None = N
     return sp
 
 
-def _tx_pr(parent: etree._Element, size: int = FONT_SIZE, color: str = TEXT_COLOR, rot: int | None = None,
-           bold: bool = False) -> None:
+def _tx_pr(
+    parent: etree._Element, size: int = FONT_SIZE, color: str = TEXT_COLOR, rot: int | None = None, bold: bool = False
+) -> None:
     """Text properties with the house CJK font in the East Asian slot, so Chinese never falls back."""
     tx = _c(parent, "txPr")
     body = _a(tx, "bodyPr")
@@ -228,8 +236,9 @@ def _val(ser: etree._Element, book: _Book, si: int, fmt: str) -> None:
             _c(_c(cache, "pt", idx=str(i)), "v").text = repr(float(v))
 
 
-def _labels(parent: etree._Element, fmt: str, pos: str | None, color: str = TEXT_COLOR, show: bool = True,
-            percent: bool = False) -> None:
+def _labels(
+    parent: etree._Element, fmt: str, pos: str | None, color: str = TEXT_COLOR, show: bool = True, percent: bool = False
+) -> None:
     d = _c(parent, "dLbls")
     if not show:
         _c(d, "delete", 1)
@@ -261,8 +270,18 @@ def _quiet_ticks(axis: etree._Element) -> None:
     _c(axis, "tickLblPos", "nextTo")
 
 
-def _axes(plot: etree._Element, ids: tuple[int, int], spec: ChartSpec, unit: str, fmt: str, *, bar_dir: str = "col",
-          secondary: bool = False, hidden: bool = False, bounds: tuple[float, float] | None = None) -> None:
+def _axes(
+    plot: etree._Element,
+    ids: tuple[int, int],
+    spec: ChartSpec,
+    unit: str,
+    fmt: str,
+    *,
+    bar_dir: str = "col",
+    secondary: bool = False,
+    hidden: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> None:
     cat_pos, val_pos = ("l", "b") if bar_dir == "bar" else ("b", "l")
     if secondary:
         cat_pos, val_pos = "t", "r"
@@ -326,8 +345,17 @@ def _has_forecast(spec: ChartSpec) -> bool:
     return any(spec.forecast)
 
 
-def _bar_series(chart: etree._Element, spec: ChartSpec, book: _Book, indices: list[int], colors: list[str],
-                fmt: str, labels: bool, label_pos: str | None, label_color: str = TEXT_COLOR) -> None:
+def _bar_series(
+    chart: etree._Element,
+    spec: ChartSpec,
+    book: _Book,
+    indices: list[int],
+    colors: list[str],
+    fmt: str,
+    labels: bool,
+    label_pos: str | None,
+    label_color: str = TEXT_COLOR,
+) -> None:
     for si, color in zip(indices, colors):
         s = book.series[si]
         ser = _c(chart, "ser")
@@ -344,16 +372,31 @@ def _bar_series(chart: etree._Element, spec: ChartSpec, book: _Book, indices: li
         _val(ser, book, si, fmt)
 
 
-def _line_series(chart: etree._Element, spec: ChartSpec, book: _Book, si: int, color: str, fmt: str,
-                 labels: bool, label_pos: str = "t", hidden_line: bool = False, dashed_forecast: bool = True) -> None:
+def _line_series(
+    chart: etree._Element,
+    spec: ChartSpec,
+    book: _Book,
+    si: int,
+    color: str,
+    fmt: str,
+    labels: bool,
+    label_pos: str = "t",
+    hidden_line: bool = False,
+    dashed_forecast: bool = True,
+) -> None:
     s = book.series[si]
     ser = _c(chart, "ser")
     _c(ser, "idx", si)
     _c(ser, "order", si)
     _tx(ser, book, si)
     legend_only = s.name == FORECAST_LEGEND
-    _sp_pr(ser, line=None if hidden_line else color, line_width=22225, no_line=hidden_line,
-           dash="dash" if legend_only else None)
+    _sp_pr(
+        ser,
+        line=None if hidden_line else color,
+        line_width=22225,
+        no_line=hidden_line,
+        dash="dash" if legend_only else None,
+    )
     marker = _c(ser, "marker")
     if hidden_line or legend_only:
         _c(marker, "symbol", "none")
@@ -413,8 +456,9 @@ def _build_bar(plot: etree._Element, spec: ChartSpec, book: _Book, *, bar_dir: s
     _c(chart, "grouping", "clustered")
     _c(chart, "varyColors", 0)
     n = len(real)
-    _bar_series(chart, spec, book, real, [_palette(i) for i in real], fmt, n <= 2 or len(spec.categories) <= 6,
-                "outEnd")
+    _bar_series(
+        chart, spec, book, real, [_palette(i) for i in real], fmt, n <= 2 or len(spec.categories) <= 6, "outEnd"
+    )
     _c(chart, "gapWidth", 60 if n > 1 else 80)
     _c(chart, "overlap", -5 if n > 1 else 0)
     _c(chart, "axId", PRIMARY[0])
@@ -450,8 +494,17 @@ def _build_stacked(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[i
     _c(chart, "grouping", "stacked")
     _c(chart, "varyColors", 0)
     keys = [i for i, s in enumerate(book.series) if s.name == FORECAST_LEGEND]
-    _bar_series(chart, spec, book, real + keys, [_palette(i) for i in real] + [_palette(0)] * len(keys), fmt,
-                len(real) <= 4, "ctr", "#FFFFFF")
+    _bar_series(
+        chart,
+        spec,
+        book,
+        real + keys,
+        [_palette(i) for i in real] + [_palette(0)] * len(keys),
+        fmt,
+        len(real) <= 4,
+        "ctr",
+        "#FFFFFF",
+    )
     _c(chart, "gapWidth", 60)
     _c(chart, "overlap", 100)
     _c(chart, "axId", PRIMARY[0])
@@ -536,7 +589,7 @@ def _build_pie(plot: etree._Element, spec: ChartSpec, book: _Book, *, hole: int 
         _c(dpt, "idx", i)
         _c(dpt, "bubble3D", 0)
         _sp_pr(dpt, fill=_palette(i), line="#FFFFFF")
-    _labels(ser, '0.0%', "ctr" if hole is None else None, "#FFFFFF", percent=True)
+    _labels(ser, "0.0%", "ctr" if hole is None else None, "#FFFFFF", percent=True)
     _cat(ser, book)
     _val(ser, book, 0, number_format(list(spec.series[0].values)))
     _c(chart, "firstSliceAng", 0)
@@ -564,8 +617,10 @@ def extra_series(spec: ChartSpec) -> list[ChartSeries]:
     if _has_forecast(spec) and spec.kind not in ("pie", "donut"):
         extra.append(ChartSeries(FORECAST_LEGEND, tuple(None for _ in spec.categories)))
     if spec.kind == "stacked_bar":
-        totals = tuple(None if all(v is None for v in col) else round(sum(v or 0.0 for v in col), 10)
-                       for col in zip(*(s.values for s in spec.series)))
+        totals = tuple(
+            None if all(v is None for v in col) else round(sum(v or 0.0 for v in col), 10)
+            for col in zip(*(s.values for s in spec.series))
+        )
         extra.append(ChartSeries(TOTAL_NAME, totals))
     return extra
 
@@ -574,19 +629,35 @@ def drawn_spec(spec: ChartSpec) -> ChartSpec:
     """`spec` in the order the chart shows it, which is also the order of the embedded workbook: a
     ranking (barh) reads largest first."""
     if spec.kind not in BUILDERS:
-        raise ChartError(f"chart kind {spec.kind!r} has no native form; choose engine=\"image\" for it",
-                         code="unknown_kind")
+        raise ChartError(
+            f'chart kind {spec.kind!r} has no native form; choose engine="image" for it', code="unknown_kind"
+        )
     # -- ten decimals are more than any report figure has; the workbook and the chart's cache then
     # hold the same digits (full float precision prints differently in each) --
-    spec = ChartSpec(spec.kind, spec.categories, tuple(
-        ChartSeries(s.name, tuple(None if v is None else round(float(v), 10) for v in s.values), s.axis, s.as_line)
-        for s in spec.series), spec.forecast, spec.unit, spec.unit2, spec.title)
+    spec = ChartSpec(
+        spec.kind,
+        spec.categories,
+        tuple(
+            ChartSeries(s.name, tuple(None if v is None else round(float(v), 10) for v in s.values), s.axis, s.as_line)
+            for s in spec.series
+        ),
+        spec.forecast,
+        spec.unit,
+        spec.unit2,
+        spec.title,
+    )
     if spec.kind != "barh":
         return spec
     order = sorted(range(len(spec.categories)), key=lambda i: -(spec.series[0].values[i] or 0.0))
-    return ChartSpec(spec.kind, tuple(spec.categories[i] for i in order),
-                     (ChartSeries(spec.series[0].name, tuple(spec.series[0].values[i] for i in order)),),
-                     (), spec.unit, spec.unit2, spec.title)
+    return ChartSpec(
+        spec.kind,
+        tuple(spec.categories[i] for i in order),
+        (ChartSeries(spec.series[0].name, tuple(spec.series[0].values[i] for i in order)),),
+        (),
+        spec.unit,
+        spec.unit2,
+        spec.title,
+    )
 
 
 def aspect(spec: ChartSpec) -> float:

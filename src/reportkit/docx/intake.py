@@ -34,17 +34,39 @@ _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 # -- active content, by words of its content type or of its relationship's kind: refused, never carried --
-_ACTIVE = (("vbaproject", "macros"), ("vbadata", "macros"), ("macroenabled", "macros"),
-           ("keymapcustomizations", "macro key bindings"), ("attachedtoolbars", "macro toolbars"),
-           ("activex", "an ActiveX control"), ("oleobject", "an embedded OLE object"),
-           ("extensibility", "a ribbon customisation"), ("customui", "a ribbon customisation"))
+_ACTIVE = (
+    ("vbaproject", "macros"),
+    ("vbadata", "macros"),
+    ("macroenabled", "macros"),
+    ("keymapcustomizations", "macro key bindings"),
+    ("attachedtoolbars", "macro toolbars"),
+    ("activex", "an ActiveX control"),
+    ("oleobject", "an embedded OLE object"),
+    ("extensibility", "a ribbon customisation"),
+    ("customui", "a ribbon customisation"),
+)
 _ACTIVE_KINDS = {"control": "an ActiveX control"}
 # -- relationship kinds (last path segment) that have no place in a report: removed --
-_DROPPED = {"comments", "commentsExtended", "commentsIds", "commentsExtensible", "people", "glossaryDocument",
-            "printerSettings", "thumbnail", "digital-signature", "origin", "aFChunk", "attachedTemplate",
-            "hyperlink", "subDocument", "frame"}
-_ACTIVE_FIELDS = re.compile(r"^\s*(DDE|DDEAUTO|INCLUDETEXT|INCLUDEPICTURE|IMPORT|LINK|INCLUDE|DATABASE|MACROBUTTON)\b",
-                            re.IGNORECASE)
+_DROPPED = {
+    "comments",
+    "commentsExtended",
+    "commentsIds",
+    "commentsExtensible",
+    "people",
+    "glossaryDocument",
+    "printerSettings",
+    "thumbnail",
+    "digital-signature",
+    "origin",
+    "aFChunk",
+    "attachedTemplate",
+    "hyperlink",
+    "subDocument",
+    "frame",
+}
+_ACTIVE_FIELDS = re.compile(
+    r"^\s*(DDE|DDEAUTO|INCLUDETEXT|INCLUDEPICTURE|IMPORT|LINK|INCLUDE|DATABASE|MACROBUTTON)\b", re.IGNORECASE
+)
 TWIPS_PER_INCH = 1440
 
 
@@ -81,8 +103,13 @@ def load_reference(path: Path, shown: str | None = None) -> Reference:
 @functools.lru_cache(maxsize=8)
 def _load(key: tuple[str, int, int], path: Path) -> Reference:
     data = read_file(path, path.parent, limits.REFERENCE_BYTES, StyleError, str(path), what="reference document")
-    zf = open_package(data, StyleError, str(path), "a Word document (.docx); save it in Word as Word Document",
-                      bad_code="bad_reference")
+    zf = open_package(
+        data,
+        StyleError,
+        str(path),
+        "a Word document (.docx); save it in Word as Word Document",
+        bad_code="bad_reference",
+    )
     with zf:
         parts = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
     cleaned = _Cleaner(parts).run()
@@ -99,8 +126,9 @@ def _xml(parts: dict[str, bytes], name: str, data: bytes | None = None) -> Any:
     except KeyError:
         raise _fail(f"the reference document has no {name}; save it again in Word") from None
     except etree.XMLSyntaxError as exc:
-        raise _fail(f"{name} in the reference document is not well-formed XML ({exc.msg}); save it again in "
-                    "Word") from None
+        raise _fail(
+            f"{name} in the reference document is not well-formed XML ({exc.msg}); save it again in Word"
+        ) from None
 
 
 def _rels_name(part: str) -> str:
@@ -122,10 +150,15 @@ class _Cleaner:
         main = self._main_part()
         if types.get(main) != _MAIN:
             if "macroenabled" in types.get(main, "").lower():
-                raise _fail("refused: the reference is a macro-enabled document (.docm or .dotm); save it in Word "
-                            "as Word Document (.docx)", "active_content")
-            raise _fail(f"the reference is not a Word document (its main part is {types.get(main) or 'missing'}); "
-                        "save it in Word as Word Document (.docx)")
+                raise _fail(
+                    "refused: the reference is a macro-enabled document (.docm or .dotm); save it in Word "
+                    "as Word Document (.docx)",
+                    "active_content",
+                )
+            raise _fail(
+                f"the reference is not a Word document (its main part is {types.get(main) or 'missing'}); "
+                "save it in Word as Word Document (.docx)"
+            )
         for name, ctype in types.items():
             self._refuse_active(ctype, name)
         seen: set[str] = set()
@@ -169,7 +202,7 @@ class _Cleaner:
         root = _xml(self.parts, "_rels/.rels")
         for rel in root.iter(f"{_PR}Relationship"):
             if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
-                return posixpath.normpath(rel.get("Target", "").lstrip("/"))
+                return posixpath.normpath(str(rel.get("Target", "")).lstrip("/"))
         raise _fail("the reference document has no main part; save it again in Word")
 
     @staticmethod
@@ -182,9 +215,11 @@ class _Cleaner:
         lowered = kind.lower()
         for marker, what in _ACTIVE:
             if marker in lowered:
-                raise _fail(f"refused: the reference document carries {what} ({name}); a report never carries "
-                            "active content: save the reference in Word as Word Document (.docx) without it",
-                            "active_content")
+                raise _fail(
+                    f"refused: the reference document carries {what} ({name}); a report never carries "
+                    "active content: save the reference in Word as Word Document (.docx) without it",
+                    "active_content",
+                )
 
     def _relationships(self, source: str) -> list[str]:
         """The parts `source` may keep; external and foreign relationships are removed from it."""
@@ -199,11 +234,15 @@ class _Cleaner:
             kind, target = rel.get("Type", ""), rel.get("Target", "")
             self._refuse_active(kind.rsplit("/", 1)[-1], target)
             if kind.rsplit("/", 1)[-1] in _ACTIVE_KINDS:
-                raise _fail(f"refused: the reference document carries {_ACTIVE_KINDS[kind.rsplit('/', 1)[-1]]} "
-                            f"({target}); delete it in Word", "active_content")
-            resolved = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(base, target))
-            if rel.get("TargetMode") == "External" or kind.rsplit("/", 1)[-1] in _DROPPED \
-                    or resolved not in self.parts:
+                raise _fail(
+                    f"refused: the reference document carries {_ACTIVE_KINDS[kind.rsplit('/', 1)[-1]]} "
+                    f"({target}); delete it in Word",
+                    "active_content",
+                )
+            resolved = posixpath.normpath(
+                target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+            )
+            if rel.get("TargetMode") == "External" or kind.rsplit("/", 1)[-1] in _DROPPED or resolved not in self.parts:
                 removed.add(rel.get("Id", ""))
                 root.remove(rel)
                 continue
@@ -220,8 +259,9 @@ class _Cleaner:
             return
         root = _xml(self.parts, part, self.changed.get(part))
         for el in list(root.iter()):
-            if not isinstance(el.tag, str) or not any(k.startswith(f"{{{_R}}}") and v in ids
-                                                      for k, v in el.attrib.items()):
+            if not isinstance(el.tag, str) or not any(
+                k.startswith(f"{{{_R}}}") and v in ids for k, v in el.attrib.items()
+            ):
                 continue
             parent = el.getparent()
             if parent is None:
@@ -242,9 +282,11 @@ class _Cleaner:
         for text in instructions:
             m = _ACTIVE_FIELDS.match(text)
             if m:
-                raise _fail(f"refused: the reference document has a {m.group(1).upper()} field in {name}, which "
-                            "fetches or runs something when Word updates fields; delete it in Word",
-                            "active_content")
+                raise _fail(
+                    f"refused: the reference document has a {m.group(1).upper()} field in {name}, which "
+                    "fetches or runs something when Word updates fields; delete it in Word",
+                    "active_content",
+                )
 
 
 def _twips(el: Any, attr: str) -> int | None:
@@ -260,22 +302,30 @@ def _text_width(parts: dict[str, bytes]) -> float:
     body = root.find(f"{{{_W}}}body")
     sect = body.find(f"{{{_W}}}sectPr") if body is not None else None
     if sect is None:
-        raise _fail("the reference document has no page setup (w:sectPr in its body); open it in Word, set the "
-                    "page in Layout > Page Setup, and save it again")
+        raise _fail(
+            "the reference document has no page setup (w:sectPr in its body); open it in Word, set the "
+            "page in Layout > Page Setup, and save it again"
+        )
     size, margins = sect.find(f"{{{_W}}}pgSz"), sect.find(f"{{{_W}}}pgMar")
     width, height = _twips(size, "w"), _twips(size, "h")
     left, right = _twips(margins, "left"), _twips(margins, "right")
     if None in (width, height, left, right):
-        raise _fail("the reference document's page setup gives no page size or side margins; set them in Word "
-                    "(Layout > Page Setup) and save it again")
+        raise _fail(
+            "the reference document's page setup gives no page size or side margins; set them in Word "
+            "(Layout > Page Setup) and save it again"
+        )
     cm = 2.54 / TWIPS_PER_INCH
     largest = 22 * TWIPS_PER_INCH  # -- Word's own largest page --
     if not (TWIPS_PER_INCH <= width <= largest and TWIPS_PER_INCH <= height <= largest):  # type: ignore[operator]
-        raise _fail(f"the reference document's page is {width * cm:.1f} × {height * cm:.1f} cm; a page is between "  # type: ignore[operator]
-                    "2.5 and 55.9 cm on each side")
+        raise _fail(
+            f"the reference document's page is {width * cm:.1f} × {height * cm:.1f} cm; a page is between "  # type: ignore[operator]
+            "2.5 and 55.9 cm on each side"
+        )
     text = width - left - right  # type: ignore[operator]
     if text < TWIPS_PER_INCH:
-        raise _fail(f"the reference document leaves a text area {text * cm:.1f} cm wide (page {width * cm:.1f} cm, "  # type: ignore[operator]
-                    f"margins {left * cm:.1f} + {right * cm:.1f} cm); it must be at least 2.5 cm: reduce the "  # type: ignore[operator]
-                    "margins in Layout > Page Setup")
+        raise _fail(
+            f"the reference document leaves a text area {text * cm:.1f} cm wide (page {width * cm:.1f} cm, "  # type: ignore[operator]
+            f"margins {left * cm:.1f} + {right * cm:.1f} cm); it must be at least 2.5 cm: reduce the "  # type: ignore[operator]
+            "margins in Layout > Page Setup"
+        )
     return text / TWIPS_PER_INCH

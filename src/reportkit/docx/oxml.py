@@ -7,7 +7,8 @@ takes and returns python-docx objects or lxml elements and does one thing.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import nsdecls, qn
@@ -84,9 +85,9 @@ def add_bookmark(paragraph: Any, name: str, bid: int) -> None:
     p.append(end)
 
 
-
-def table_element(style_id: str, widths: list[int], header: list[tuple[str, str, bool]],
-                  rows: list[list[tuple[str, str, bool]]]) -> Any:
+def table_element(
+    style_id: str, widths: list[int], header: list[tuple[str, str, bool]], rows: list[list[tuple[str, str, bool]]]
+) -> Any:
     """Return a w:tbl: a fixed-layout table in `style_id`, centred, whose first row repeats on every
     page; each cell is (text, paragraph style id, keep with next)."""
     from lxml import etree
@@ -104,8 +105,17 @@ def table_element(style_id: str, widths: list[int], header: list[tuple[str, str,
     w(props, "tblW", w=str(sum(widths)), type="dxa")
     w(props, "jc", val="center")
     w(props, "tblLayout", type="fixed")
-    w(props, "tblLook", val="04A0", firstRow="1", lastRow="0", firstColumn="0", lastColumn="0", noHBand="0",
-      noVBand="1")
+    w(
+        props,
+        "tblLook",
+        val="04A0",
+        firstRow="1",
+        lastRow="0",
+        firstColumn="0",
+        lastColumn="0",
+        noHBand="0",
+        noVBand="1",
+    )
     grid = w(tbl, "tblGrid")
     for width in widths:
         w(grid, "gridCol", w=str(width))
@@ -128,7 +138,6 @@ def table_element(style_id: str, widths: list[int], header: list[tuple[str, str,
                 t.set(qn("xml:space"), "preserve")
                 t.text = clean_text(text)
     return tbl
-
 
 
 def set_title_page(section: Any) -> None:
@@ -199,8 +208,9 @@ def add_picture(run: Any, stream: Any, width: int, shape_id: int) -> None:
 _CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 
-def add_chart(run: Any, chart_xml: Callable[[str], bytes], workbook: bytes, width: int, height: int, number: int,
-              shape_id: int) -> None:
+def add_chart(
+    run: Any, chart_xml: Callable[[str], bytes], workbook: bytes, width: int, height: int, number: int, shape_id: int
+) -> None:
     """Add a native chart `width` x `height` EMU to `run`: ``word/charts/chart<number>.xml``, related to
     its embedded workbook (what "Edit Data" opens), drawn inline like a picture.
 
@@ -234,7 +244,8 @@ def add_chart(run: Any, chart_xml: Callable[[str], bytes], workbook: bytes, widt
         f'<wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
         f'<wp:docPr id="{shape_id}" name="图表 {number}"/><wp:cNvGraphicFramePr/>'
         f'<a:graphic><a:graphicData uri="{_CHART_URI}">'
-        f'<c:chart xmlns:c="{_CHART_URI}" r:id="{r_id}"/></a:graphicData></a:graphic></wp:inline>')
+        f'<c:chart xmlns:c="{_CHART_URI}" r:id="{r_id}"/></a:graphicData></a:graphic></wp:inline>'
+    )
     drawing = OxmlElement("w:drawing")
     drawing.append(inline)
     run._r.append(drawing)
@@ -251,7 +262,7 @@ def add_text(paragraph: Any, text: str) -> None:
 
 _VML = 'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
 _WATERMARK = (
-    '<w:r {w} {vml}><w:rPr><w:noProof/></w:rPr><w:pict>'
+    "<w:r {w} {vml}><w:rPr><w:noProof/></w:rPr><w:pict>"
     '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
     'path="m@7,l@8,m@5,21600l@6,21600e">'
     '<v:formulas><v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/>'
@@ -264,11 +275,11 @@ _WATERMARK = (
     '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
     '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" '
     'style="position:absolute;margin-left:0;margin-top:0;width:415pt;height:104pt;rotation:315;'
-    'z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;'
+    "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
     'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
     'fillcolor="#d8d8d8" stroked="f"><v:fill opacity=".5"/>'
     '<v:textpath style="font-family:&quot;SimHei&quot;;font-size:1pt" string=""/></v:shape>'
-    '</w:pict></w:r>'
+    "</w:pict></w:r>"
 )
 
 

@@ -49,8 +49,17 @@ def _fonts(style: Any, latin: str, east: str, size: float, bold: bool | None = N
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
-def _para(style: Any, *, align: Any = None, first_chars: int | None = None, before: float = 0, after: float = 0,
-          line: float | None = None, keep_next: bool = False, page_break: bool = False) -> None:
+def _para(
+    style: Any,
+    *,
+    align: Any = None,
+    first_chars: int | None = None,
+    before: float = 0,
+    after: float = 0,
+    line: float | None = None,
+    keep_next: bool = False,
+    page_break: bool = False,
+) -> None:
     pf = style.paragraph_format
     if align is not None:
         pf.alignment = align
@@ -78,7 +87,8 @@ _PPR_SEQUENCE = (
     "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
     "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
     "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
-    "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split()
+    "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange"
+).split()
 
 
 def _insert_in_order(ppr: Any, el: Any) -> None:
@@ -115,7 +125,7 @@ def _table_style(doc: Any) -> None:
         '<w:name w:val="Report Table"/><w:basedOn w:val="TableNormal"/><w:uiPriority w:val="59"/><w:qFormat/>'
         '<w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:firstLine="0"/></w:pPr>'
         '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'
-        '<w:tblPr><w:tblBorders>'
+        "<w:tblPr><w:tblBorders>"
         '<w:top w:val="single" w:sz="12" w:space="0" w:color="1F4E79"/>'
         '<w:bottom w:val="single" w:sz="12" w:space="0" w:color="1F4E79"/>'
         '<w:insideH w:val="single" w:sz="4" w:space="0" w:color="BFBFBF"/>'
@@ -123,7 +133,7 @@ def _table_style(doc: Any) -> None:
         '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr>'
         '<w:tblStylePr w:type="firstRow"><w:rPr><w:b/><w:color w:val="FFFFFF"/></w:rPr>'
         '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F4E79"/></w:tcPr></w:tblStylePr>'
-        '</w:style>'
+        "</w:style>"
     )
     styles.append(parse_xml(xml))
 
@@ -186,8 +196,9 @@ def build_reference(out: Path) -> None:
         tabs = st.paragraph_format.tab_stops
         from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 
-        tabs.add_tab_stop(sec.page_width - sec.left_margin - sec.right_margin, WD_TAB_ALIGNMENT.RIGHT,
-                          WD_TAB_LEADER.DOTS)
+        tabs.add_tab_stop(
+            sec.page_width - sec.left_margin - sec.right_margin, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+        )
 
     caption = doc.styles["Caption"]
     _fonts(caption, *HEADING_FONT, 10.5, bold=False)
@@ -203,9 +214,11 @@ def build_reference(out: Path) -> None:
     figure = _get(doc, "Figure")
     _para(figure, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=0, line=1.0, keep_next=True)
 
-    for name, align, bold in (("Table Text", WD_ALIGN_PARAGRAPH.LEFT, False),
-                              ("Table Number", WD_ALIGN_PARAGRAPH.RIGHT, False),
-                              ("Table Heading", WD_ALIGN_PARAGRAPH.CENTER, True)):
+    for name, align, bold in (
+        ("Table Text", WD_ALIGN_PARAGRAPH.LEFT, False),
+        ("Table Number", WD_ALIGN_PARAGRAPH.RIGHT, False),
+        ("Table Heading", WD_ALIGN_PARAGRAPH.CENTER, True),
+    ):
         st = _get(doc, name)
         _fonts(st, *BODY_FONT, 9, bold=bold)
         _para(st, align=align, line=1.0)
@@ -237,8 +250,10 @@ def build_reference(out: Path) -> None:
         _fonts(st, *BODY_FONT, 9)
         _para(st, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.0)
     hdr_ppr = doc.styles["Header"].element.get_or_add_pPr()
-    _insert_in_order(hdr_ppr, parse_xml(f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" '
-                                         'w:space="1" w:color="808080"/></w:pBdr>'))
+    _insert_in_order(
+        hdr_ppr,
+        parse_xml(f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="808080"/></w:pBdr>'),
+    )
 
     _table_style(doc)
     body = doc.element.body

@@ -50,7 +50,10 @@ def check_styles(document: Any, reference_name: str) -> dict[str, Any]:
         else:
             found[role] = style
     if missing:
-        raise StyleError(f"the reference document lacks the styles {', '.join(repr(m) for m in missing)}; "
-                         "add them in Word (Styles pane) or start from `reportkit reference`",
-                         Location(reference_name), code="missing_style")
+        raise StyleError(
+            f"the reference document lacks the styles {', '.join(repr(m) for m in missing)}; "
+            "add them in Word (Styles pane) or start from `reportkit reference`",
+            Location(reference_name),
+            code="missing_style",
+        )
     return found

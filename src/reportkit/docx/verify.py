@@ -28,16 +28,32 @@ _NS = {
     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
 }
-_W = "{%s}" % _NS["w"]
+_W = f"{{{_NS['w']}}}"
 _STORIES = {f"{_W}{t}" for t in ("document", "hdr", "ftr", "footnotes", "endnotes", "comments")}
 _WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
 # -- what Word reads a part as is its content type, not its name: a header typed plain XML is lost --
 _TYPE_OF_REL = {
-    "officeDocument": (f"{_WML}document.main+xml", f"{_WML}template.main+xml",
-                       "application/vnd.ms-word.document.macroEnabled.main+xml",
-                       "application/vnd.ms-word.template.macroEnabledTemplate.main+xml"),
-    **{kind: (f"{_WML}{kind}+xml",) for kind in ("styles", "settings", "webSettings", "fontTable", "numbering",
-                                                 "header", "footer", "footnotes", "endnotes", "comments")},
+    "officeDocument": (
+        f"{_WML}document.main+xml",
+        f"{_WML}template.main+xml",
+        "application/vnd.ms-word.document.macroEnabled.main+xml",
+        "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    ),
+    **{
+        kind: (f"{_WML}{kind}+xml",)
+        for kind in (
+            "styles",
+            "settings",
+            "webSettings",
+            "fontTable",
+            "numbering",
+            "header",
+            "footer",
+            "footnotes",
+            "endnotes",
+            "comments",
+        )
+    },
     "theme": ("application/vnd.openxmlformats-officedocument.theme+xml",),
     "core-properties": ("application/vnd.openxmlformats-package.core-properties+xml",),
     "extended-properties": ("application/vnd.openxmlformats-officedocument.extended-properties+xml",),
@@ -91,8 +107,9 @@ def verify_docx(data: bytes) -> None:
     problems = docx_problems(data)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise OutputError(f"the DOCX failed its final check and was not written: {problems[0]}{more}",
-                          code="bad_output")
+        raise OutputError(
+            f"the DOCX failed its final check and was not written: {problems[0]}{more}", code="bad_output"
+        )
 
 
 def _content_types(root: Any, parts: set[str], problems: list[str]) -> dict[str, str]:
@@ -101,8 +118,9 @@ def _content_types(root: Any, parts: set[str], problems: list[str]) -> dict[str,
         problems.append("[Content_Types].xml is missing")
         return {}
     defaults = {d.get("Extension", "").lower(): d.get("ContentType", "") for d in root.iter(f"{_CT}Default")}
-    overrides = {o.get("PartName", "").lstrip("/").lower(): o.get("ContentType", "")
-                 for o in root.iter(f"{_CT}Override")}
+    overrides = {
+        o.get("PartName", "").lstrip("/").lower(): o.get("ContentType", "") for o in root.iter(f"{_CT}Override")
+    }
     lowered = {p.lower() for p in parts}
     for name in sorted(set(overrides) - lowered):
         problems.append(f"[Content_Types].xml: override for /{name}, which the package does not hold")
@@ -117,8 +135,9 @@ def _content_types(root: Any, parts: set[str], problems: list[str]) -> dict[str,
     return types
 
 
-def _relationships(trees: dict[str, Any], parts: set[str], types: dict[str, str],
-                   problems: list[str]) -> dict[str, set[str]]:
+def _relationships(
+    trees: dict[str, Any], parts: set[str], types: dict[str, str], problems: list[str]
+) -> dict[str, set[str]]:
     """Source part -> its relationship ids; every internal target must be a part of the package,
     of the content type its relationship calls for."""
     found: dict[str, set[str]] = {}
@@ -139,8 +158,9 @@ def _relationships(trees: dict[str, Any], parts: set[str], types: dict[str, str]
             ids[rid] += 1
             if rel.get("TargetMode") == "External":
                 continue
-            resolved = posixpath.normpath(target.lstrip("/") if target.startswith("/")
-                                          else posixpath.join(base, target))
+            resolved = posixpath.normpath(
+                target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+            )
             if resolved not in parts:
                 problems.append(f"{name}: {rid} points to {target}, which the package does not hold")
                 continue
@@ -154,8 +174,15 @@ def _relationships(trees: dict[str, Any], parts: set[str], types: dict[str, str]
     return found
 
 
-_ACTIVE_TYPES = ("vbaProject", "vbaData", "macroEnabled", "activeX", "oleObject", "keyMapCustomizations",
-                 "attachedToolbars")
+_ACTIVE_TYPES = (
+    "vbaProject",
+    "vbaData",
+    "macroEnabled",
+    "activeX",
+    "oleObject",
+    "keyMapCustomizations",
+    "attachedToolbars",
+)
 
 
 def _nothing_external_or_active(trees: dict[str, Any], types: dict[str, str], problems: list[str]) -> None:
@@ -180,7 +207,7 @@ def _rel_ids_resolve(trees: dict[str, Any], rels: dict[str, set[str]], problems:
         for attr in root.xpath("//@r:*", namespaces=_NS):
             if attr not in known:
                 local = etree.QName(attr.attrname).localname
-                problems.append(f"{name}: r:{local}=\"{attr}\" names no relationship of this part")
+                problems.append(f'{name}: r:{local}="{attr}" names no relationship of this part')
 
 
 def _images_decode(zf: zipfile.ZipFile, types: dict[str, str], problems: list[str]) -> None:
@@ -231,8 +258,11 @@ def _bookmarks_pair(stories: dict[str, Any], problems: list[str]) -> None:
         starts = Counter(root.xpath("//w:bookmarkStart/@w:id", namespaces=_NS))
         ends = Counter(root.xpath("//w:bookmarkEnd/@w:id", namespaces=_NS))
         names.update(root.xpath("//w:bookmarkStart/@w:name", namespaces=_NS))
-        problems.extend(f"{name}: bookmark id {i} starts {starts[i]} and ends {ends[i]} time(s)"
-                        for i in sorted(set(starts) | set(ends)) if starts[i] != 1 or ends[i] != 1)
+        problems.extend(
+            f"{name}: bookmark id {i} starts {starts[i]} and ends {ends[i]} time(s)"
+            for i in sorted(set(starts) | set(ends))
+            if starts[i] != 1 or ends[i] != 1
+        )
     problems.extend(f"bookmark {n} is defined {k} times" for n, k in sorted(names.items()) if k > 1)
 
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from docx import Document as open_docx
 from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
-from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.oxml.ns import qn
 from docx.shared import Emu
+from docx.text.paragraph import Paragraph as DocxParagraph
 
 from ..errors import Location, OutputError, StyleError
 from ..model import (
@@ -28,10 +29,10 @@ from ..model import (
     Heading,
     ListBlock,
     ListOfFigures,
-    SectionBreak,
     PageBreak,
     Paragraph,
     Run,
+    SectionBreak,
     Table,
     TableOfContents,
 )
@@ -40,11 +41,22 @@ from .intake import load_reference
 from .package import drop_styles_with_effects, normalize_package
 from .styles import check_styles
 
-_SECT_AFTER_PGNUM = [qn(f"w:{t}") for t in ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
-                                             "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange")]
-
-
-
+_SECT_AFTER_PGNUM = [
+    qn(f"w:{t}")
+    for t in (
+        "cols",
+        "formProt",
+        "vAlign",
+        "noEndnote",
+        "titlePg",
+        "textDirection",
+        "bidi",
+        "rtlGutter",
+        "docGrid",
+        "printerSettings",
+        "sectPrChange",
+    )
+]
 
 
 def source_text(source: str) -> str:
@@ -59,8 +71,9 @@ class DocxWriter:
         try:
             self.doc = open_docx(io.BytesIO(cleaned.data))
         except Exception as exc:  # python-docx raises several types for a bad package
-            raise StyleError(f"cannot open the reference document: {exc}", Location(shown or str(reference)),
-                             code="bad_reference") from None
+            raise StyleError(
+                f"cannot open the reference document: {exc}", Location(shown or str(reference)), code="bad_reference"
+            ) from None
         drop_styles_with_effects(self.doc)
         self.styles = check_styles(self.doc, shown or str(reference))
         # -- python-docx resolves a style object by scanning every style; ids are set directly --
@@ -70,7 +83,7 @@ class DocxWriter:
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
         sec = self.doc.sections[0]
-        self.text_width = int(sec.page_width - sec.left_margin - sec.right_margin)
+        self.text_width = int((sec.page_width or 0) - (sec.left_margin or 0) - (sec.right_margin or 0))
         self.bookmark_id = 0
         self.heading_index = 0
         self.revision_id = 0
@@ -133,7 +146,7 @@ class DocxWriter:
             self.para("cover_meta", block.as_of_text)
         self.para("cover_meta").add_run().add_break(WD_BREAK.PAGE)
 
-    def _field_list(self, role: str, instruction: str, entries: Any, anchor: Any) -> None:
+    def _field_list(self, role: str | Callable[[Any], str], instruction: str, entries: Any, anchor: Any) -> None:
         """Entries of a TOC-type field: the field's current result, one paragraph per entry."""
         if not entries:
             oxml.add_field(self.para("body"), instruction, "右键单击此处，选择“更新域”以生成目录。")
@@ -148,8 +161,9 @@ class DocxWriter:
 
     def toc(self, block: TableOfContents) -> None:
         self.para("front_heading", block.title)
-        self._field_list(lambda e: f"toc_{min(e.level, 2)}", f'TOC \\o "1-{block.levels}" \\h \\z \\u',
-                         block.entries, heading_anchor)
+        self._field_list(
+            lambda e: f"toc_{min(e.level, 2)}", f'TOC \\o "1-{block.levels}" \\h \\z \\u', block.entries, heading_anchor
+        )
 
     def list_of_figures(self, block: ListOfFigures) -> None:
         self.para("front_heading", block.title)
@@ -208,9 +222,15 @@ class DocxWriter:
             self.chart_number += 1
             spec = chart.drawn_spec(block.chart)
             extra = chart.extra_series(spec)
-            oxml.add_chart(p.add_run(), lambda rel_id: chart.chart_xml(spec, rel_id),
-                           chart.workbook_bytes(spec, extra, self.created), self.text_width,
-                           int(self.text_width * chart.aspect(spec)), self.chart_number, self.picture_id)
+            oxml.add_chart(
+                p.add_run(),
+                lambda rel_id: chart.chart_xml(spec, rel_id),
+                chart.workbook_bytes(spec, extra, self.created),
+                self.text_width,
+                int(self.text_width * chart.aspect(spec)),
+                self.chart_number,
+                self.picture_id,
+            )
         self.para("source", source_text(block.source))
 
     def table(self, block: Table) -> None:
@@ -219,12 +239,19 @@ class DocxWriter:
         widths = column_widths(block, self.text_width // 635)  # EMU -> twips
         keep_together = len(block.rows) <= 10
         header = [(c.text, self.style_ids["table_heading"], keep_together) for c in block.header]
-        rows = [[(c.text, self.style_ids["table_number" if c.numeric else "table_text"],
-                  keep_together and ri < len(block.rows)) for c in row]
-                for ri, row in enumerate(block.rows, start=1)]
+        rows = [
+            [
+                (
+                    c.text,
+                    self.style_ids["table_number" if c.numeric else "table_text"],
+                    keep_together and ri < len(block.rows),
+                )
+                for c in row
+            ]
+            for ri, row in enumerate(block.rows, start=1)
+        ]
         # -- built as one XML fragment: python-docx's cell-by-cell API is ten times slower --
-        self.doc.element.body.sectPr.addprevious(
-            oxml.table_element(self.style_ids["table"], widths, header, rows))
+        self.doc.element.body.sectPr.addprevious(oxml.table_element(self.style_ids["table"], widths, header, rows))
         self.para("source", source_text(block.source))
 
     def page_break(self, _block: PageBreak) -> None:
@@ -283,8 +310,7 @@ class DocxWriter:
             if handler is None:
                 raise OutputError(f"the DOCX writer cannot render {type(block).__name__}")
             handler(block)
-        self.furniture(document.meta.header_text or document.meta.title, document.meta.client,
-                       document.meta.watermark)
+        self.furniture(document.meta.header_text or document.meta.title, document.meta.client, document.meta.watermark)
         self.properties(document)
         buf = io.BytesIO()
         self.doc.save(buf)

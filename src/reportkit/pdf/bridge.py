@@ -125,9 +125,17 @@ class Office:
     """One soffice process in its own process group, and the UNO connection to it."""
 
     def __init__(self, soffice: str, profile: str, pipe: str, log: str):
-        self.cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
-                    "--nologo", "--nodefault", "--nolockcheck",
-                    f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
+        self.cmd = [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            "--nologo",
+            "--nodefault",
+            "--nolockcheck",
+            f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+        ]
         self.url = f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
@@ -143,8 +151,9 @@ class Office:
             if self.killed:
                 raise RuntimeError("stopped")
             # -- its own session: one killpg reaches the launcher script and soffice.bin behind it --
-            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            )
             reply({"spawned": self.proc.pid})
 
     def connect(self) -> None:
@@ -189,9 +198,11 @@ class Office:
         # -- the script is looked up for each call and let go right after: a reference to it still held
         #    when LibreOffice terminates makes it crash on the way out --
         provider = self.ctx.ServiceManager.createInstanceWithContext(
-            "com.sun.star.script.provider.MasterScriptProviderFactory", self.ctx).createScriptProvider("")
-        script = provider.getScript(f"vnd.sun.star.script:{BASIC_LIBRARY}.{BASIC_MODULE}.{name}"
-                                    "?language=Basic&location=application")
+            "com.sun.star.script.provider.MasterScriptProviderFactory", self.ctx
+        ).createScriptProvider("")
+        script = provider.getScript(
+            f"vnd.sun.star.script:{BASIC_LIBRARY}.{BASIC_MODULE}.{name}?language=Basic&location=application"
+        )
         try:
             return script.invoke(args, (), ())[0]
         finally:
@@ -209,8 +220,9 @@ class Office:
         import uno
 
         self.close_document()
-        self.doc = self.desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0,
-                                                     (prop("Hidden", True),))
+        self.doc = self.desktop.loadComponentFromURL(
+            uno.systemPathToFileUrl(path), "_blank", 0, (prop("Hidden", True),)
+        )
         if self.doc is None:
             raise RuntimeError("LibreOffice could not open the document")
         pages = self.call("Pages", self.doc, tuple(names))

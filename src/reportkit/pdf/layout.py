@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from ..errors import OutputError
 
@@ -29,8 +29,10 @@ def read_layout(anchors: dict[str, int], headings: Sequence[str], captions: Sequ
     """
     physical = [anchors.get(name) for name in headings]
     start = next((p for p in physical if p is not None), 1)
-    return Layout(headings=[None if p is None else p - start + 1 for p in physical],
-                  captions={n: anchors[name] - start + 1 for n, name in captions if name in anchors})
+    return Layout(
+        headings=[None if p is None else p - start + 1 for p in physical],
+        captions={n: anchors[name] - start + 1 for n, name in captions if name in anchors},
+    )
 
 
 def pdf_pages(pdf: bytes) -> int:

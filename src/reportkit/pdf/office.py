@@ -23,16 +23,21 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import OutputError
 
-INSTALL_HINT = ("LibreOffice is needed for PDF output and page numbers; install it, e.g. on Debian/Ubuntu: "
-                "sudo apt-get install libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-arphic-uming "
-                "(or set REPORTKIT_SOFFICE to soffice)")
-UNO_HINT = ("install LibreOffice's Python bridge, e.g. on Debian/Ubuntu: sudo apt-get install python3-uno "
-            "(or set REPORTKIT_UNO_PYTHON to a Python that can import uno)")
+INSTALL_HINT = (
+    "LibreOffice is needed for PDF output and page numbers; install it, e.g. on Debian/Ubuntu: "
+    "sudo apt-get install libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-arphic-uming "
+    "(or set REPORTKIT_SOFFICE to soffice)"
+)
+UNO_HINT = (
+    "install LibreOffice's Python bridge, e.g. on Debian/Ubuntu: sudo apt-get install python3-uno "
+    "(or set REPORTKIT_UNO_PYTHON to a Python that can import uno)"
+)
 TIMEOUT = 300.0
 """Seconds LibreOffice may take to start, or to lay out or export one document (REPORTKIT_PDF_TIMEOUT)."""
 
@@ -51,8 +56,14 @@ def uno_pythons(soffice: str) -> list[str]:
     if explicit:
         return [explicit]
     program = Path(os.path.realpath(shutil.which(soffice) or soffice)).parent
-    found = [program / "python", program / "python.exe", program.parent / "Resources" / "python",
-             Path("/usr/bin/python3"), *([Path(w)] if (w := shutil.which("python3")) else []), Path(sys.executable)]
+    found = [
+        program / "python",
+        program / "python.exe",
+        program.parent / "Resources" / "python",
+        Path("/usr/bin/python3"),
+        *([Path(w)] if (w := shutil.which("python3")) else []),
+        Path(sys.executable),
+    ]
     out: list[str] = []
     for p in found:
         if p.is_file() and os.access(p, os.X_OK) and str(p) not in out:
@@ -105,19 +116,41 @@ class Office:
         (self.tmp / "tmp").mkdir(exist_ok=True)
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts), "HOME": str(self.tmp), "TMPDIR": str(self.tmp / "tmp")}
         read_end, self.lifeline = os.pipe()
-        cmd = [self.pythons.pop(0), str(bridge), "--soffice", self.exe, "--profile", (self.tmp / "profile").as_uri(),
-               "--pipe", f"reportkit-{uuid.uuid4().hex}", "--log", str(self.tmp / "soffice.log"),
-               "--lifeline", str(read_end), "--tmpdir", str(self.tmp)]
+        cmd = [
+            self.pythons.pop(0),
+            str(bridge),
+            "--soffice",
+            self.exe,
+            "--profile",
+            (self.tmp / "profile").as_uri(),
+            "--pipe",
+            f"reportkit-{uuid.uuid4().hex}",
+            "--log",
+            str(self.tmp / "soffice.log"),
+            "--lifeline",
+            str(read_end),
+            "--tmpdir",
+            str(self.tmp),
+        ]
         self.deadline = time.monotonic() + self.timeout
         try:
             with open(self.tmp / "bridge.log", "ab") as log:
-                self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                             env=env, text=True, encoding="utf-8", pass_fds=(read_end,),
-                                             start_new_session=True)
+                self.proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    env=env,
+                    text=True,
+                    encoding="utf-8",
+                    pass_fds=(read_end,),
+                    start_new_session=True,
+                )
         except OSError as exc:
             self._abort()
-            raise OutputError(f"cannot run {cmd[0]} for PDF output: {exc.strerror}; {UNO_HINT}",
-                              code="missing_tool") from None
+            raise OutputError(
+                f"cannot run {cmd[0]} for PDF output: {exc.strerror}; {UNO_HINT}", code="missing_tool"
+            ) from None
         finally:
             os.close(read_end)
         self.lines = queue.Queue()
@@ -140,8 +173,10 @@ class Office:
                 message = self.lines.get(timeout=max(0.0, self.deadline - time.monotonic()))
             except queue.Empty:
                 self._abort()
-                raise OutputError(f"LibreOffice did not {what} within {self.timeout:g} s "
-                                  "(REPORTKIT_PDF_TIMEOUT sets the limit)", code="pdf_failed") from None
+                raise OutputError(
+                    f"LibreOffice did not {what} within {self.timeout:g} s (REPORTKIT_PDF_TIMEOUT sets the limit)",
+                    code="pdf_failed",
+                ) from None
             if message is None:
                 detail = self._tail("bridge.log") or self._tail("soffice.log") or "no message"
                 self._abort()
@@ -156,8 +191,11 @@ class Office:
 
     def _tail(self, name: str) -> str:
         try:
-            lines = [ln.strip() for ln in (self.tmp / name).read_text(encoding="utf-8", errors="replace").splitlines()
-                     if ln.strip()]
+            lines = [
+                ln.strip()
+                for ln in (self.tmp / name).read_text(encoding="utf-8", errors="replace").splitlines()
+                if ln.strip()
+            ]
         except OSError:
             return ""
         return lines[-1] if lines else ""
@@ -169,8 +207,8 @@ class Office:
                 message = self.lines.get(timeout=max(0.0, self.deadline - time.monotonic()))
             except queue.Empty:
                 self._abort()
-                raise OutputError(f"{self.proc.args[0] if self.proc else 'Python'} did not start within "
-                                  f"{self.timeout:g} s", code="pdf_failed") from None
+                program = str(self.proc.args[0]) if self.proc and isinstance(self.proc.args, list) else "Python"
+                raise OutputError(f"{program} did not start within {self.timeout:g} s", code="pdf_failed") from None
             if message is not None and message.get("uno"):
                 return
             # -- this Python has no uno, or could not run the bridge at all: try the next one --
@@ -216,8 +254,14 @@ class Office:
         """Have LibreOffice write `fill` into the open document's TOC-type entries and export the PDF,
         while the caller goes on; `pdf()` waits for it."""
         self.fill = fill
-        self._send({"op": "export", "fill": fill, "placeholder": placeholder,
-                    "pdf": str(self.tmp / f"edition-{self.documents}.pdf")})
+        self._send(
+            {
+                "op": "export",
+                "fill": fill,
+                "placeholder": placeholder,
+                "pdf": str(self.tmp / f"edition-{self.documents}.pdf"),
+            }
+        )
 
     def pdf(self, last: bool = False) -> bytes:
         """The PDF of the export started last.  Raises OutputError when an entry to fill was not found
@@ -229,8 +273,10 @@ class Office:
         missing = sorted(set(self.fill) - set(answer["filled"]))
         if missing:
             self._abort()
-            raise OutputError(f"LibreOffice did not show the page-number entries {', '.join(missing[:5])} "
-                              "in the contents", code="pdf_failed")
+            raise OutputError(
+                f"LibreOffice did not show the page-number entries {', '.join(missing[:5])} in the contents",
+                code="pdf_failed",
+            )
         pdf = self.tmp / f"edition-{self.documents}.pdf"
         try:
             data = pdf.read_bytes()

@@ -89,9 +89,11 @@ def record_columns(table: RecordTable, derive: Any) -> list[tuple[str, str, list
     out: list[tuple[str, str, list[Num | None]]] = []
     for item in items:
         if not isinstance(item, dict) or len(item) != 1:
-            raise _fail('derived columns of a record table are written {"share": "列"}, {"rank": "列"} or '
-                        '{"difference": ["列A", "列B"]}')
-        (kind, arg), = item.items()
+            raise _fail(
+                'derived columns of a record table are written {"share": "列"}, {"rank": "列"} or '
+                '{"difference": ["列A", "列B"]}'
+            )
+        ((kind, arg),) = item.items()
         if kind not in RECORD_KINDS:
             raise _fail(f"unknown derived column {kind!r} for a record table; use {', '.join(RECORD_KINDS)}")
         if kind == "difference":
@@ -100,8 +102,7 @@ def record_columns(table: RecordTable, derive: Any) -> list[tuple[str, str, list
             a, b = (_numbers(table, c) for c in arg)
             values = [y - x if x is not None and y is not None else None for x, y in zip(a, b)]
             points = "（百分点）" if table.unit_of(arg[1]) == "%" else ""
-            out.append((f"{table.short_name(arg[1])}较{table.short_name(arg[0])}变化{points}", "change",
-                        values))
+            out.append((f"{table.short_name(arg[1])}较{table.short_name(arg[0])}变化{points}", "change", values))
             continue
         nums = _numbers(table, arg)
         present = [v for v in nums if v is not None]
@@ -111,8 +112,12 @@ def record_columns(table: RecordTable, derive: Any) -> list[tuple[str, str, list
         else:
             order = sorted(present, key=lambda v: -float(v))
             refs = tuple(r for v in present for r in v.refs)
-            values = [None if v is None else Num(float(order.index(v) + 1), "", refs,
-                                                 f"rank({v.refs[-1].cell} among {len(present)})") for v in nums]
+            values = [
+                None
+                if v is None
+                else Num(float(order.index(v) + 1), "", refs, f"rank({v.refs[-1].cell} among {len(present)})")
+                for v in nums
+            ]
         out.append((f"{table.short_name(arg)}{'占比' if kind == 'share' else '排名'}", kind, values))
     return out
 
@@ -131,13 +136,22 @@ def _numbers(table: RecordTable, column: Any) -> list[Num | None]:
     return values
 
 
-def chart_values(kind: str, table: SeriesTable, labels: Sequence[str], years: Sequence[int]
-                 ) -> dict[str, list[Num | None]]:
+def chart_values(
+    kind: str, table: SeriesTable, labels: Sequence[str], years: Sequence[int]
+) -> dict[str, list[Num | None]]:
     """The derived series a chart plots instead of the values: shares or growth rates, per row."""
     if kind not in CHART_KINDS:
         raise _fail(f"a chart can plot the derived series {', '.join(CHART_KINDS)}, not {kind!r}")
     return {lb: [per_year(kind, table.row(lb), y) for y in years] for lb in labels}
 
 
-__all__ = ["CHART_KINDS", "SERIES_KINDS", "chart_values", "per_year", "record_columns", "series_derivations",
-           "summary", "text_of"]
+__all__ = [
+    "CHART_KINDS",
+    "SERIES_KINDS",
+    "chart_values",
+    "per_year",
+    "record_columns",
+    "series_derivations",
+    "summary",
+    "text_of",
+]

@@ -13,8 +13,9 @@ import re
 import secrets
 import sys
 import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import jinja2
 from jinja2 import lexer, meta, nodes
@@ -65,11 +66,15 @@ class Registry:
         if isinstance(obj, (Figure, Table)):
             # -- where the template called chart()/table(): messages and the sidecar name it --
             template, line = _template_position()
-            obj = dataclasses.replace(obj, title=untag(obj.title)[0], source=untag(obj.source)[0],
-                                      pos=Pos(template, line))
+            obj = dataclasses.replace(
+                obj, title=untag(obj.title)[0], source=untag(obj.source)[0], pos=Pos(template, line)
+            )
         if isinstance(obj, Table):
-            obj = dataclasses.replace(obj, header=tuple(self._cell(c) for c in obj.header),
-                                      rows=tuple(tuple(self._cell(c) for c in row) for row in obj.rows))
+            obj = dataclasses.replace(
+                obj,
+                header=tuple(self._cell(c) for c in obj.header),
+                rows=tuple(tuple(self._cell(c) for c in row) for row in obj.rows),
+            )
         self.objects.append(obj)
         return Raw(f"\n\n```{self.info}\n{len(self.objects) - 1}\n```\n\n")
 
@@ -111,8 +116,10 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float):
-        raise TemplateError(f"a number ({float(value):g}) is printed without a format; "
-                            "use a filter such as num, amount, yi or pct", code="unformatted_number")
+        raise TemplateError(
+            f"a number ({float(value):g}) is printed without a format; use a filter such as num, amount, yi or pct",
+            code="unformatted_number",
+        )
     hint = "; use the date filter" if type(value).__name__ == "DateValue" else ""
     raise TemplateError(f"cannot print {type(value).__name__} {value!r}{hint}", code="bad_value")
 
@@ -168,8 +175,9 @@ def _recording(fn: Callable[..., str], ledger: Ledger, marks: bool) -> Callable[
     return filter_
 
 
-def make_environment(template_dir: Path, ledger: Ledger | None = None,
-                     cache_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
+def make_environment(
+    template_dir: Path, ledger: Ledger | None = None, cache_dir: Path | None = None
+) -> ImmutableSandboxedEnvironment:
     """Return the sandboxed, strict Jinja environment for `template_dir`.
 
     With a `ledger`, every number a filter prints is recorded with where it came from; with a
@@ -189,8 +197,11 @@ def make_environment(template_dir: Path, ledger: Ledger | None = None,
         finalize=_finalize,
     )
     env.reportkit_cache = Cache(cache_dir) if cache_dir is not None else None  # type: ignore[attr-defined]
-    env.filters.update(filters.FILTERS if ledger is None else
-                       {name: _recording(fn, ledger, name in FIGURE_FILTERS) for name, fn in filters.FILTERS.items()})
+    env.filters.update(
+        filters.FILTERS
+        if ledger is None
+        else {name: _recording(fn, ledger, name in FIGURE_FILTERS) for name, fn in filters.FILTERS.items()}
+    )
     env.globals.update(yrange=filters.yrange, year=filters.year)
     # -- what a macro, call block or {% set %} block produces is template text whose data was
     # escaped when printed inside it: printing it again must not escape it a second time --
@@ -293,8 +304,7 @@ def template_problems(env: jinja2.Environment, source: str, shown: str, known: s
     except jinja2.TemplateSyntaxError as exc:
         return [Problem("syntax", f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno))]
     except (RecursionError, MemoryError):
-        return [Problem("too_deep", "expressions or blocks are nested too deeply to compile",
-                        Location(template=shown))]
+        return [Problem("too_deep", "expressions or blocks are nested too deeply to compile", Location(template=shown))]
     problems = []
     public = sorted(known - set(DEFAULT_NAMESPACE))
     # -- a name the template sets itself, even only inside {% if %}, is the template's own: Jinja's
@@ -305,17 +315,22 @@ def template_problems(env: jinja2.Environment, source: str, shown: str, known: s
         line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
         close = difflib.get_close_matches(name, public, n=1, cutoff=0.7)
         hint = f"did you mean {close[0]!r}?" if close else "templates can use " + ", ".join(public)
-        problems.append(Problem("undefined_name", f"{name!r} is not defined; {hint}",
-                                Location(template=shown, line=line)))
+        problems.append(
+            Problem("undefined_name", f"{name!r} is not defined; {hint}", Location(template=shown, line=line))
+        )
     at_line_start = True
     for lineno, kind, value in env.lex(source):
         if kind == lexer.TOKEN_DATA:
             for offset, text in enumerate(value.split("\n")):
                 m = _OUTLINE_HEADING.match(text) if (offset or at_line_start) else None
                 if m:
-                    problems.append(Problem("heading_level", f"'{m.group(1)}' headings belong to the outline; "
-                                            "inside a section use ### or ####",
-                                            Location(template=shown, line=lineno + offset)))
+                    problems.append(
+                        Problem(
+                            "heading_level",
+                            f"'{m.group(1)}' headings belong to the outline; inside a section use ### or ####",
+                            Location(template=shown, line=lineno + offset),
+                        )
+                    )
         at_line_start = value.endswith("\n")
     return problems
 
@@ -354,8 +369,9 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
     try:
         source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
     except jinja2.TemplateNotFound:
-        raise TemplateError("template file not found (looked in templates/)", Location(template=shown),
-                            code="missing") from None
+        raise TemplateError(
+            "template file not found (looked in templates/)", Location(template=shown), code="missing"
+        ) from None
     except UnicodeDecodeError:
         raise TemplateError("template is not UTF-8 text", Location(template=shown), code="syntax") from None
     found = checked_template(env, source, shown, provided_names(env, context))
@@ -364,22 +380,26 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
     try:
         template = env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno),
-                            code="syntax") from None
+        raise TemplateError(
+            f"syntax error: {exc.message}", Location(template=shown, line=exc.lineno), code="syntax"
+        ) from None
     except (RecursionError, MemoryError):
-        raise TemplateError("expressions or blocks are nested too deeply to compile", Location(template=shown),
-                            code="too_deep") from None
+        raise TemplateError(
+            "expressions or blocks are nested too deeply to compile", Location(template=shown), code="too_deep"
+        ) from None
     filename = template.filename or ""
     try:
         return template.render(context)
     except jinja2.exceptions.SecurityError as exc:
         line = _template_line(exc, filename)
-        raise TemplateError(f"not allowed in a template: {exc}", Location(template=shown, line=line),
-                            code="security") from None
+        raise TemplateError(
+            f"not allowed in a template: {exc}", Location(template=shown, line=line), code="security"
+        ) from None
     except jinja2.UndefinedError as exc:
         line = _template_line(exc, filename)
-        raise TemplateError(f"undefined name: {exc.message}", Location(template=shown, line=line),
-                            code="undefined_name") from None
+        raise TemplateError(
+            f"undefined name: {exc.message}", Location(template=shown, line=line), code="undefined_name"
+        ) from None
     except ReportkitError as exc:
         line = _template_line(exc, filename)
         raise TemplateError(exc.message, Location(template=shown, line=line), code=exc.code) from None
@@ -388,9 +408,13 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
         raise TemplateError(str(exc), Location(template=shown, line=line), code="syntax") from None
     except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
         line = _template_line(exc, filename)
-        raise TemplateError(f"{type(exc).__name__}: {exc}", Location(template=shown, line=line),
-                            code="template_error") from None
+        raise TemplateError(
+            f"{type(exc).__name__}: {exc}", Location(template=shown, line=line), code="template_error"
+        ) from None
     except RecursionError as exc:
         line = _template_line(exc, filename, outermost=True)
-        raise TemplateError("templates nest too deeply: an include, import or extends of itself?",
-                            Location(template=shown, line=line), code="too_deep") from None
+        raise TemplateError(
+            "templates nest too deeply: an include, import or extends of itself?",
+            Location(template=shown, line=line),
+            code="too_deep",
+        ) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 from .. import limits
@@ -29,8 +30,9 @@ def _number(value: Any, filter_name: str) -> float:
 def decimals(digits: Any) -> int:
     """`digits` as a count of decimals to print: a whole number from 0 to DECIMALS."""
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= limits.DECIMALS:
-        raise TemplateError(f"digits must be a whole number from 0 to {limits.DECIMALS}, got {digits!r}",
-                            code="bad_value")
+        raise TemplateError(
+            f"digits must be a whole number from 0 to {limits.DECIMALS}, got {digits!r}", code="bad_value"
+        )
     return digits
 
 
@@ -124,7 +126,7 @@ def cn(value: Any) -> str:
     if n < 20:
         return "十" + (DIGITS[n - 10] if n > 10 else "")
     units = ["", "十", "百", "千", "万"]
-    out = []
+    out: list[str] = []
     digits = [int(c) for c in str(n)]
     zero = False
     for i, d in enumerate(digits):
@@ -174,7 +176,17 @@ def year(value: Any) -> str:
     return f"{_year(value, 'year')}年"
 
 
-FILTERS = {
-    "num": num, "yi": yi, "wan": wan, "amount": amount, "pct": pct, "pct_abs": pct_abs,
-    "pp": pp, "trend": trend, "cn": cn, "date": date, "yrange": yrange, "year": year,
+FILTERS: dict[str, Callable[..., str]] = {
+    "num": num,
+    "yi": yi,
+    "wan": wan,
+    "amount": amount,
+    "pct": pct,
+    "pct_abs": pct_abs,
+    "pp": pp,
+    "trend": trend,
+    "cn": cn,
+    "date": date,
+    "yrange": yrange,
+    "year": year,
 }

@@ -7,7 +7,8 @@ Pure data work: no drawing and no Word here.  The chart picture is made later fr
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..context.num import Num
 from ..context.tables import RecordTable, SeriesTable
@@ -31,8 +32,13 @@ def provenance(value: Any, printed: str) -> Provenance | None:
     refs = getattr(value, "refs", None)
     if not refs:
         return None
-    return Provenance(printed, float(value), getattr(value, "expr", "") or refs[-1].cell,
-                      tuple((r.file, r.sheet, r.cell) for r in refs), any(r.illustrative for r in refs))
+    return Provenance(
+        printed,
+        float(value),
+        getattr(value, "expr", "") or refs[-1].cell,
+        tuple((r.file, r.sheet, r.cell) for r in refs),
+        any(r.illustrative for r in refs),
+    )
 
 
 def source_note(table: SeriesTable | RecordTable, override: str | None = None) -> str:
@@ -72,10 +78,23 @@ def _year_label(table: SeriesTable, y: int) -> str:
     return f"{y}E" if table.is_forecast(y) else str(y)
 
 
-def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows: Any = None,
-                start: Any = None, end: Any = None, year: Any = None, label: str | None = None,
-                value: str | None = None, line: str | None = None, source: str | None = None,
-                unit: str | None = None, engine: str | None = None, derive: str | None = None) -> Figure:
+def build_chart(
+    table: SeriesTable | RecordTable,
+    kind: str,
+    title: str,
+    *,
+    rows: Any = None,
+    start: Any = None,
+    end: Any = None,
+    year: Any = None,
+    label: str | None = None,
+    value: str | None = None,
+    line: str | None = None,
+    source: str | None = None,
+    unit: str | None = None,
+    engine: str | None = None,
+    derive: str | None = None,
+) -> Figure:
     """Return a :class:`Figure` (not yet drawn) for `table`; raises TemplateError on bad arguments."""
     if kind not in CHART_KINDS:
         raise _fail(f"unknown chart kind {kind!r}; use one of {', '.join(CHART_KINDS)}", "unknown_kind")
@@ -93,13 +112,19 @@ def build_chart(table: SeriesTable | RecordTable, kind: str, title: str, *, rows
         labels = _rows(table, rows)
         y = table.last_actual_year if year is None else int(year)
         nums = [table.row(r).value(y) for r in labels]
-        spec = ChartSpec(kind, tuple(labels), (ChartSeries(_year_label(table, y), tuple(float(v) for v in nums)),),
-                         (False,) * len(labels), unit if unit is not None else table.unit)
+        spec = ChartSpec(
+            kind,
+            tuple(labels),
+            (ChartSeries(_year_label(table, y), tuple(float(v) for v in nums)),),
+            (False,) * len(labels),
+            unit if unit is not None else table.unit,
+        )
         sources = _sources(_year_label(table, y), labels, nums)
     else:
         spec, sources = _series_chart(table, kind, rows, start, end, line, unit)
-    return Figure(title=title.strip(), source=source_note(table, source), chart=spec, sources=sources,
-                  engine=engine or "")
+    return Figure(
+        title=title.strip(), source=source_note(table, source), chart=spec, sources=sources, engine=engine or ""
+    )
 
 
 Sources = tuple[tuple[str, str, Provenance], ...]
@@ -108,12 +133,16 @@ Sources = tuple[tuple[str, str, Provenance], ...]
 def _sources(series: str, categories: Sequence[str], values: Sequence[Any], fmt: Any = None) -> Sources:
     """(series, category, provenance) of each plotted value that came from the data."""
     fmt = fmt or filters.num
-    return tuple((series, cat, p) for cat, v in zip(categories, values)
-                 if v is not None and (p := provenance(v, fmt(v))) is not None)
+    return tuple(
+        (series, cat, p)
+        for cat, v in zip(categories, values)
+        if v is not None and (p := provenance(v, fmt(v))) is not None
+    )
 
 
-def _series_chart(table: SeriesTable, kind: str, rows: Any, start: Any, end: Any, line: str | None,
-                  unit: str | None) -> tuple[ChartSpec, Sources]:
+def _series_chart(
+    table: SeriesTable, kind: str, rows: Any, start: Any, end: Any, line: str | None, unit: str | None
+) -> tuple[ChartSpec, Sources]:
     years = _years(table, start, end)
     labels = _rows(table, rows)
     cats = tuple(_year_label(table, y) for y in years)
@@ -142,8 +171,9 @@ def _series_chart(table: SeriesTable, kind: str, rows: Any, start: Any, end: Any
     else:
         s = table.row(bars)
         line_values = [s.yoy(y) if s.has(y) and s.has(y - 1) else None for y in years]
-        second = ChartSeries("同比增速", tuple(None if g is None else float(g) * 100 for g in line_values),
-                             axis="right", as_line=True)
+        second = ChartSeries(
+            "同比增速", tuple(None if g is None else float(g) * 100 for g in line_values), axis="right", as_line=True
+        )
         unit2, fmt = "%", _pct1
     spec = ChartSpec(kind, cats, (plotted(bars, bar_values), second), forecast, u, unit2)
     return spec, _sources(bars, cats, bar_values) + _sources(second.name, cats, line_values, fmt)
@@ -157,8 +187,9 @@ def _num(value: Any) -> str:
     return filters.num(value)
 
 
-def _derived_chart(table: SeriesTable, kind: str, derive: str, rows: Any, start: Any,
-                   end: Any) -> tuple[ChartSpec, Sources]:
+def _derived_chart(
+    table: SeriesTable, kind: str, derive: str, rows: Any, start: Any, end: Any
+) -> tuple[ChartSpec, Sources]:
     """A chart of a derived series (each row's share of the total, or its growth), in %."""
     if kind in ("bar_line", "pie", "donut", "barh"):
         raise _fail(f"chart kind {kind} cannot plot a derived series; use bar, line or stacked_bar")
@@ -166,19 +197,22 @@ def _derived_chart(table: SeriesTable, kind: str, derive: str, rows: Any, start:
     labels = _rows(table, rows)
     cats = tuple(_year_label(table, y) for y in years)
     series = derived.chart_values(derive, table, labels, years)
-    plotted = tuple(ChartSeries(lb, tuple(None if v is None else float(v) * 100 for v in vals))
-                    for lb, vals in series.items())
+    plotted = tuple(
+        ChartSeries(lb, tuple(None if v is None else float(v) * 100 for v in vals)) for lb, vals in series.items()
+    )
     spec = ChartSpec(kind, cats, plotted, tuple(table.is_forecast(y) for y in years), "%")
     return spec, tuple(x for lb, vals in series.items() for x in _sources(lb, cats, vals, _pct1))
 
 
-def _record_chart(table: RecordTable, kind: str, label: str | None, value: str | None,
-                  unit: str | None) -> tuple[ChartSpec, Sources]:
+def _record_chart(
+    table: RecordTable, kind: str, label: str | None, value: str | None, unit: str | None
+) -> tuple[ChartSpec, Sources]:
     if kind in ("bar_line", "stacked_bar"):
         raise _fail(f"chart kind {kind} needs a series table (years as columns); {table.id} is a record table")
     if not label or not value:
-        raise _fail(f"a chart of record table {table.id} needs label= and value= columns; "
-                    f"columns: {', '.join(table.columns)}")
+        raise _fail(
+            f"a chart of record table {table.id} needs label= and value= columns; columns: {', '.join(table.columns)}"
+        )
     names = table.column(label)
     nums = table.column(value)
     for i, v in enumerate(nums):
@@ -186,8 +220,13 @@ def _record_chart(table: RecordTable, kind: str, label: str | None, value: str |
             raise _fail(f"column {value!r} of table {table.id} is not numeric in record {names[i]!r}")
     cats = tuple(str(n) for n in names)
     name = table.resolve(value)
-    spec = ChartSpec(kind, cats, (ChartSeries(name, tuple(float(v) for v in nums)),),
-                     (False,) * len(cats), unit if unit is not None else table.unit_of(value))
+    spec = ChartSpec(
+        kind,
+        cats,
+        (ChartSeries(name, tuple(float(v) for v in nums)),),
+        (False,) * len(cats),
+        unit if unit is not None else table.unit_of(value),
+    )
     return spec, _sources(name, cats, nums)
 
 
@@ -222,10 +261,20 @@ def _record_derived_cell(kind: str, value: Num | None) -> TableCell:
     return _derived_cell(kind, value, _decimals([float(value)]) if value is not None else 0)
 
 
-def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = None, start: Any = None,
-                end: Any = None, columns: Sequence[str] | None = None, growth: bool = False,
-                transpose: bool | None = None, source: str | None = None,
-                digits: int | None = None, derive: Any = None) -> Table:
+def build_table(
+    table: SeriesTable | RecordTable,
+    title: str,
+    *,
+    rows: Any = None,
+    start: Any = None,
+    end: Any = None,
+    columns: Sequence[str] | None = None,
+    growth: bool = False,
+    transpose: bool | None = None,
+    source: str | None = None,
+    digits: int | None = None,
+    derive: Any = None,
+) -> Table:
     """Return a :class:`Table` node made from `table`; raises TemplateError on bad arguments.
 
     `derive` adds computed columns (see :mod:`.derived`): shares, growth, CAGR, change and rank of
@@ -242,10 +291,19 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
 
         # -- records are different things (firms, policies): each number keeps its own precision --
         header = tuple(TableCell(c) for c in cols) + tuple(TableCell(h, numeric=True) for h, _k, _v in extra)
-        body = tuple(tuple(_cell(r[c], _decimals([r[c]]) if digits is None and isinstance(r[c], float)
-                                 else (int(digits) if digits is not None else 0)) for c in cols)
-                     + tuple(_record_derived_cell(k, v[i]) for _h, k, v in extra)
-                     for i, r in enumerate(table.records))
+        body = tuple(
+            tuple(
+                _cell(
+                    r[c],
+                    _decimals([r[c]])
+                    if digits is None and isinstance(r[c], float)
+                    else (int(digits) if digits is not None else 0),
+                )
+                for c in cols
+            )
+            + tuple(_record_derived_cell(k, v[i]) for _h, k, v in extra)
+            for i, r in enumerate(table.records)
+        )
         if table.unit == "":
             unit_note = ""
         return Table(title.strip(), source_note(table, source), header, body, unit_note=unit_note)
@@ -256,8 +314,10 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
     yearly = [k for k in kinds if k in derived.PER_YEAR]
     summaries = [k for k in kinds if k in derived.SUMMARY]
     # -- decimals are chosen per series, so one precise row does not pad every other --
-    dec = {s.label: (_decimals([float(s.value(y)) for y in years if s.has(y)]) if digits is None else int(digits))
-           for s in series}
+    dec = {
+        s.label: (_decimals([float(s.value(y)) for y in years if s.has(y)]) if digits is None else int(digits))
+        for s in series
+    }
     alone = len(series) == 1
 
     if transpose is None:
@@ -282,19 +342,29 @@ def build_table(table: SeriesTable | RecordTable, title: str, *, rows: Any = Non
             body_rows.append(tuple(cells))
         header = tuple(TableCell(h) for h in head)
     else:
-        header = tuple([TableCell(table.raw.header_label or "指标")]
-                       + [TableCell(_year_label(table, y), numeric=True) for y in years]
-                       + [TableCell(derived.summary_label(k, table, years), numeric=True) for k in summaries])
+        header = tuple(
+            [TableCell(table.raw.header_label or "指标")]
+            + [TableCell(_year_label(table, y), numeric=True) for y in years]
+            + [TableCell(derived.summary_label(k, table, years), numeric=True) for k in summaries]
+        )
         body_rows = []
         dash = [TableCell("—", numeric=True) for _k in summaries]
         for s in series:
-            body_rows.append(tuple([TableCell(s.label)] + [_cell(s.value(y) if s.has(y) else None, dec[s.label])
-                                                          for y in years]
-                                   + [_derived_cell(k, derived.summary(k, s, years), dec[s.label])
-                                      for k in summaries]))
+            body_rows.append(
+                tuple(
+                    [TableCell(s.label)]
+                    + [_cell(s.value(y) if s.has(y) else None, dec[s.label]) for y in years]
+                    + [_derived_cell(k, derived.summary(k, s, years), dec[s.label]) for k in summaries]
+                )
+            )
             for k in yearly:
-                body_rows.append(tuple([TableCell(derived.per_year_label(k, s, alone))]
-                                       + [_derived_cell(k, derived.per_year(k, s, y), 1) for y in years] + dash))
+                body_rows.append(
+                    tuple(
+                        [TableCell(derived.per_year_label(k, s, alone))]
+                        + [_derived_cell(k, derived.per_year(k, s, y), 1) for y in years]
+                        + dash
+                    )
+                )
     # -- a caption's unit covers every column: rates beside 亿元 values say they are % --
     rates = [n for k, n in (("yoy", "增速"), ("cagr", "年均增速"), ("share", "占比")) if k in kinds]
     if rates and table.unit and table.unit != "%":
@@ -317,19 +387,24 @@ def build_composed_table(title: str, header: Sequence[Any], rows: Sequence[Seque
     width = len(header)
     for i, row in enumerate(rows, start=1):
         if isinstance(row, str) or len(row) != width:
-            raise _fail(f"row {i} of table_rows has {len(row) if not isinstance(row, str) else 1} cells; "
-                        f"the header has {width}")
+            raise _fail(
+                f"row {i} of table_rows has {len(row) if not isinstance(row, str) else 1} cells; the header has {width}"
+            )
 
     def cell(v: Any) -> TableCell:
         if isinstance(v, float):
-            raise _fail("a number in table_rows must be formatted with a filter (num, amount, pct ...)",
-                        "unformatted_number")
+            raise _fail(
+                "a number in table_rows must be formatted with a filter (num, amount, pct ...)", "unformatted_number"
+            )
         text = str(v)
         return TableCell(text, numeric=bool(_NUMERIC.match(text)))
 
-    return Table(title.strip(), source.strip(), tuple(TableCell(str(h)) for h in header),
-                 tuple(tuple(cell(v) for v in row) for row in rows))
-
+    return Table(
+        title.strip(),
+        source.strip(),
+        tuple(TableCell(str(h)) for h in header),
+        tuple(tuple(cell(v) for v in row) for row in rows),
+    )
 
 
 __all__ = ["CHART_ENGINES", "CHART_KINDS", "Num", "build_chart", "build_composed_table", "build_table", "source_note"]

@@ -3,8 +3,8 @@ outline headings.  `check` and `render` both ask it, so they say the same thing 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from jinja2 import TemplateNotFound
 
@@ -26,8 +26,9 @@ def check_templates(template_dir: Path, names: Iterable[str]) -> list[Problem]:
             problems.append(Problem("syntax", "template is not UTF-8 text", Location(template=shown)))
             continue
         except TemplateNotFound:
-            problems.append(Problem("missing", "template file not found (looked in templates/)",
-                                    Location(template=shown)))
+            problems.append(
+                Problem("missing", "template file not found (looked in templates/)", Location(template=shown))
+            )
             continue
         except ReportkitError as exc:
             problems.extend(exc.problems)

@@ -14,8 +14,9 @@ import functools
 import os
 import re
 import string
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import jinja2
 from jinja2 import nodes
@@ -41,16 +42,15 @@ def read_template(folder: Path, name: str) -> tuple[str, Path]:
     """
     shown = f"templates/{name}"
     pieces = name.split("/")
-    if (not name or name.startswith("/") or "\\" in name or "\0" in name
-            or any(p in ("", ".", "..") for p in pieces)):
-        raise TemplateError(f"template name {name!r} is not a path inside templates/", Location(template=shown),
-                            code="path_escape")
+    if not name or name.startswith("/") or "\\" in name or "\0" in name or any(p in ("", ".", "..") for p in pieces):
+        raise TemplateError(
+            f"template name {name!r} is not a path inside templates/", Location(template=shown), code="path_escape"
+        )
     path = folder.joinpath(*pieces)
     if not os.path.lexists(path):
         raise jinja2.TemplateNotFound(name)
     try:
-        data = read_file(path, folder, limits.TEMPLATE_BYTES, TemplateError, shown, what="template",
-                         scope="templates/")
+        data = read_file(path, folder, limits.TEMPLATE_BYTES, TemplateError, shown, what="template", scope="templates/")
     except TemplateError as exc:
         if exc.code == "missing":
             raise jinja2.TemplateNotFound(name) from None
@@ -94,8 +94,9 @@ def _check_printf(fmt: str) -> None:
             if part == "*":
                 raise _limit("a % format takes its width from the arguments ('*'); write the width out")
             if part and int(part) > limits.FORMAT_WIDTH:
-                raise _limit(f"a % format with a width or precision of {int(part):,}; the limit is "
-                             f"{limits.FORMAT_WIDTH}")
+                raise _limit(
+                    f"a % format with a width or precision of {int(part):,}; the limit is {limits.FORMAT_WIDTH}"
+                )
 
 
 def _check_format(fmt: str) -> None:
@@ -124,7 +125,7 @@ def _joined_size(items: Iterable[Any], sep: Any) -> int:
 def _replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
     if not (isinstance(text, (str, bytes)) and isinstance(old, type(text)) and isinstance(new, type(text))):
         return 0
-    n = text.count(old) if old else len(text) + 1
+    n = text.count(old) if old else len(text) + 1  # type: ignore[arg-type]
     if isinstance(count, int) and count >= 0:
         n = min(n, count)
     return len(text) + n * (len(new) - len(old))
@@ -134,8 +135,9 @@ def _check_string_method(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     """Refuse a str method call whose result would be oversized, before it is built."""
     name, text = getattr(obj, "__name__", ""), getattr(obj, "__self__", None)
     wrapped = getattr(obj, "__wrapped__", None)
-    if name in ("format", "format_map") and isinstance(getattr(wrapped, "__self__", None), str):
-        _check_format(wrapped.__self__)
+    owner = getattr(wrapped, "__self__", None)
+    if name in ("format", "format_map") and isinstance(owner, str):
+        _check_format(owner)
         return args
     if not isinstance(text, (str, bytes)):
         return args
@@ -143,11 +145,14 @@ def _check_string_method(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
         _check_int(args[0], "a width", limits.TEMPLATE_VALUE)
     elif name == "expandtabs":
         tab = args[0] if args else kwargs.get("tabsize", 8)
-        if isinstance(tab, int) and len(text) + text.count("\t") * tab > limits.TEMPLATE_VALUE:
+        tabs = text.count("\t") if isinstance(text, str) else text.count(b"\t")
+        if isinstance(tab, int) and len(text) + tabs * tab > limits.TEMPLATE_VALUE:
             raise _limit(f"expandtabs({tab:,}) would build more than {limits.TEMPLATE_VALUE:,} characters")
     elif name == "replace" and len(args) >= 2:
-        if _replaced_size(text, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count", -1)) \
-                > limits.TEMPLATE_VALUE:
+        if (
+            _replaced_size(text, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count", -1))
+            > limits.TEMPLATE_VALUE
+        ):
             raise _limit(f"replace() would build more than {limits.TEMPLATE_VALUE:,} characters")
     elif name == "join" and args:
         items = list(args[0])
@@ -186,7 +191,7 @@ def _filter_checks(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 class _Counted:
     """A loop's iterable whose every item costs a step; its length is the iterable's own, if any."""
 
-    def __init__(self, env: "GuardedSandbox", iterable: Any):
+    def __init__(self, env: GuardedSandbox, iterable: Any):
         self.env = env
         self.iterable = iterable
 
@@ -202,7 +207,7 @@ class _Counted:
 class _Filters(dict):  # type: ignore[type-arg]
     """The environment's filters, each wrapped on the way in to cost a step and respect the limits."""
 
-    def __init__(self, env: "GuardedSandbox", filters: dict[str, Any]):
+    def __init__(self, env: GuardedSandbox, filters: dict[str, Any]):
         super().__init__()
         self.env = env
         self.update(filters)
@@ -210,7 +215,7 @@ class _Filters(dict):  # type: ignore[type-arg]
     def __setitem__(self, name: str, fn: Any) -> None:
         super().__setitem__(name, self.env.guard_filter(name, fn))
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         for name, fn in dict(*args, **kwargs).items():
             self[name] = fn
 
@@ -243,8 +248,11 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
     def tick(self) -> None:
         self.steps += 1
         if self.steps > limits.TEMPLATE_STEPS:
-            raise TemplateError(f"the templates take more than {limits.TEMPLATE_STEPS:,} steps (loop iterations, "
-                                "calls, filters); loop over the data, not over large ranges", code="too_many_steps")
+            raise TemplateError(
+                f"the templates take more than {limits.TEMPLATE_STEPS:,} steps (loop iterations, "
+                "calls, filters); loop over the data, not over large ranges",
+                code="too_many_steps",
+            )
 
     def bounded(self, value: Any) -> Any:
         if _size(value) > limits.TEMPLATE_VALUE:
@@ -262,14 +270,16 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
 
     def joined(self, parts: Iterable[Any]) -> str:
         self.tick()
-        return self.bounded("".join(map(str, parts)))
+        joined: str = self.bounded("".join(map(str, parts)))
+        return joined
 
     # -- what templates compile to ----------------------------------------------------------
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         for loop in list(tree.find_all(nodes.For)):
-            loop.iter = nodes.Filter(loop.iter, STEPS_FILTER, [], [], None, None, lineno=loop.iter.lineno,
-                                     environment=self)
+            loop.iter = nodes.Filter(
+                loop.iter, STEPS_FILTER, [], [], None, None, lineno=loop.iter.lineno, environment=self
+            )
         return tree
 
     def guard_filter(self, name: str, fn: Any) -> Any:
@@ -298,8 +308,9 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
                 raise _limit(f"a number of more than {limits.NUMBER_DIGITS:,} digits")
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, _SIZED) and isinstance(n, int) and _size(seq) * max(n, 0) > limits.TEMPLATE_VALUE:
-                    raise _limit(f"repeating a value {n:,} times builds more than {limits.TEMPLATE_VALUE:,} "
-                                 "characters or items")
+                    raise _limit(
+                        f"repeating a value {n:,} times builds more than {limits.TEMPLATE_VALUE:,} characters or items"
+                    )
         elif operator == "+" and isinstance(left, _SIZED) and _size(left) + _size(right) > limits.TEMPLATE_VALUE:
             raise _limit(f"a value of more than {limits.TEMPLATE_VALUE:,} characters or items")
         elif operator == "%" and isinstance(left, str):
@@ -314,8 +325,10 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         __self.depth += 1
         try:
             if __self.depth > limits.TEMPLATE_DEPTH:
-                raise TemplateError(f"macros call each other more than {limits.TEMPLATE_DEPTH} deep (a macro "
-                                    "that calls itself?)", code="too_deep")
+                raise TemplateError(
+                    f"macros call each other more than {limits.TEMPLATE_DEPTH} deep (a macro that calls itself?)",
+                    code="too_deep",
+                )
             return __self.bounded(super().call(__context, __obj, *args, **kwargs))
         finally:
             __self.depth -= 1

@@ -23,5 +23,4 @@ def untag(text: str) -> tuple[str, list[int]]:
     return TAG_CHARS.sub("", plain), indices
 
 
-
 __all__ = ["TAG", "TAG_CHARS", "tag", "untag"]

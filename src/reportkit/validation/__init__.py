@@ -19,10 +19,22 @@ from .plausibility import plausibility_problems
 from .settings import CheckSettings
 from .staleness import stale_problems
 
-EXCEPTABLE = frozenset({
-    "negative", "not_integer", "implausible_jump", "sign_change", "growth_out_of_range", "likely_fraction",
-    "rule_violated", "asof_forecast", "asof_actual", "after_as_of", "stale_text", "stale_forecast",
-})
+EXCEPTABLE = frozenset(
+    {
+        "negative",
+        "not_integer",
+        "implausible_jump",
+        "sign_change",
+        "growth_out_of_range",
+        "likely_fraction",
+        "rule_violated",
+        "asof_forecast",
+        "asof_actual",
+        "after_as_of",
+        "stale_text",
+        "stale_forecast",
+    }
+)
 """Findings a 例外 row may accept: judgements on values, never a malformed cell or a missing one."""
 
 
@@ -35,8 +47,10 @@ class Findings:
 def _matches(problem: Problem, exc: DataException) -> bool:
     if problem.code != exc.code:
         return False
-    return any(loc.file == exc.ref.file and loc.sheet == exc.ref.sheet and loc.cell == exc.cell
-               for loc in (problem.location, *problem.related))
+    return any(
+        loc.file == exc.ref.file and loc.sheet == exc.ref.sheet and loc.cell == exc.cell
+        for loc in (problem.location, *problem.related)
+    )
 
 
 def apply_exceptions(problems: list[Problem], data: Data) -> Findings:
@@ -55,19 +69,40 @@ def apply_exceptions(problems: list[Problem], data: Data) -> Findings:
     for e in exceptions:
         loc = Location(e.ref.file, e.ref.sheet, e.ref.cell)
         if e.code not in EXCEPTABLE:
-            findings.problems.append(Problem("bad_value", f"例外 cannot accept {e.code!r}", loc,
-                                             hint=f"an exception accepts one of: {', '.join(sorted(EXCEPTABLE))}"))
+            findings.problems.append(
+                Problem(
+                    "bad_value",
+                    f"例外 cannot accept {e.code!r}",
+                    loc,
+                    hint=f"an exception accepts one of: {', '.join(sorted(EXCEPTABLE))}",
+                )
+            )
         elif e not in used:
-            findings.problems.append(Problem("unused_exception", f"例外 {e.cell} {e.code} matches no finding", loc,
-                                             hint="remove the row: the value it accepted has changed or moved"))
+            findings.problems.append(
+                Problem(
+                    "unused_exception",
+                    f"例外 {e.cell} {e.code} matches no finding",
+                    loc,
+                    hint="remove the row: the value it accepted has changed or moved",
+                )
+            )
     return findings
 
 
-def validate(data: Data, settings: CheckSettings, as_of: DateValue, previous: Data | None = None,
-             previous_year: int | None = None) -> Findings:
+def validate(
+    data: Data,
+    settings: CheckSettings,
+    as_of: DateValue,
+    previous: Data | None = None,
+    previous_year: int | None = None,
+) -> Findings:
     """Return every finding on the edition's data, with the exceptions applied."""
-    problems = (plausibility_problems(data, settings) + rule_problems(data, settings.rules)
-                + asof_problems(data, as_of) + illustrative_problems(data))
+    problems = (
+        plausibility_problems(data, settings)
+        + rule_problems(data, settings.rules)
+        + asof_problems(data, as_of)
+        + illustrative_problems(data)
+    )
     if previous is not None and previous_year is not None:
         problems += stale_problems(data, previous, previous_year)
     # -- two checks may see the same fault in the same cell (a note that calls an actual year both

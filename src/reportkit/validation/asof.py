@@ -16,8 +16,10 @@ from ..errors import Location, Problem
 
 _DATED = re.compile(r"截至\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?|(年底|年末|底|末))?")
 _FORECAST_MARK = re.compile(r"(?<![\d.])(\d{4})\s*[EF](?![A-Za-z])")
-_FORECAST_WORD = re.compile(r"(?<![\d.])(\d{4})\s*年?(?:\s*[-—至到~～]\s*\d{4}\s*年?)?(?:起|以后|及以后)?"
-                            r"[^，。；;,、\d]{0,12}?(预计|预测|估计)")
+_FORECAST_WORD = re.compile(
+    r"(?<![\d.])(\d{4})\s*年?(?:\s*[-—至到~～]\s*\d{4}\s*年?)?(?:起|以后|及以后)?"
+    r"[^，。；;,、\d]{0,12}?(预计|预测|估计)"
+)
 ESTIMATE_WORDS = ("测算", "估算", "推算", "插值")
 
 
@@ -54,16 +56,21 @@ def _loc(ref: CellRef) -> Location:
 def _text_problems(text: str, ref: CellRef, as_of: DateValue, what: str) -> Iterator[Problem]:
     for d in dates_claimed(text):
         if d > as_of:
-            yield Problem("after_as_of", f"{what} says 截至{cn_date(d)}, after the date the data stands at "
-                          f"({cn_date(as_of)})", _loc(ref),
-                          hint="correct the date, or move the edition's as_of (report.toml) or the sheet's 截至")
+            yield Problem(
+                "after_as_of",
+                f"{what} says 截至{cn_date(d)}, after the date the data stands at ({cn_date(as_of)})",
+                _loc(ref),
+                hint="correct the date, or move the edition's as_of (report.toml) or the sheet's 截至",
+            )
     last = last_actual_year(as_of)
     for y in forecast_years_named(text):
         if y <= last:
-            yield Problem("stale_text", f"{what} calls {y} a forecast, but {y} is an actual year (data as of "
-                          f"{cn_date(as_of)})", _loc(ref),
-                          hint=f"reword it for the actual {y} figures, or declare 截至 if the sheet's data "
-                          "stands earlier")
+            yield Problem(
+                "stale_text",
+                f"{what} calls {y} a forecast, but {y} is an actual year (data as of {cn_date(as_of)})",
+                _loc(ref),
+                hint=f"reword it for the actual {y} figures, or declare 截至 if the sheet's data stands earlier",
+            )
 
 
 def _series_problems(table: SeriesTable, as_of: DateValue) -> Iterator[Problem]:
@@ -75,13 +82,20 @@ def _series_problems(table: SeriesTable, as_of: DateValue) -> Iterator[Problem]:
         if col.year is None:
             continue
         if col.forecast and col.year <= last:
-            yield Problem("asof_forecast", f"{col.label} is marked as a forecast, but by {where} {col.year} is an "
-                          "actual year", _loc(col.ref),
-                          hint=f"enter the actual and write the header as {col.year}, or give the sheet a 截至 "
-                          f"date before {col.year}-12-31 if its figures stand earlier")
+            yield Problem(
+                "asof_forecast",
+                f"{col.label} is marked as a forecast, but by {where} {col.year} is an actual year",
+                _loc(col.ref),
+                hint=f"enter the actual and write the header as {col.year}, or give the sheet a 截至 "
+                f"date before {col.year}-12-31 if its figures stand earlier",
+            )
         elif not col.forecast and col.year > last:
-            yield Problem("asof_actual", f"{col.label} is an actual year after {where}", _loc(col.ref),
-                          hint=f"mark it as a forecast ({col.year}E), or move the as-of date")
+            yield Problem(
+                "asof_actual",
+                f"{col.label} is an actual year after {where}",
+                _loc(col.ref),
+                hint=f"mark it as a forecast ({col.year}E), or move the as-of date",
+            )
 
 
 def _record_problems(raw: RawTable, as_of: DateValue) -> Iterator[Problem]:
@@ -89,9 +103,12 @@ def _record_problems(raw: RawTable, as_of: DateValue) -> Iterator[Problem]:
         cells = [(row.label_value, row.label_ref)] + list(zip(row.values, row.refs))
         for value, ref in cells:
             if isinstance(value, DateValue) and DateValue(value.year, value.month or 1, value.day or 1) > as_of:
-                yield Problem("after_as_of", f"{row.label!s} is dated {value}, after the date the data stands at "
-                              f"({cn_date(as_of)})", _loc(ref),
-                              hint="drop the record from this edition, or move the as-of date")
+                yield Problem(
+                    "after_as_of",
+                    f"{row.label!s} is dated {value}, after the date the data stands at ({cn_date(as_of)})",
+                    _loc(ref),
+                    hint="drop the record from this edition, or move the as-of date",
+                )
             elif isinstance(value, str):
                 yield from _text_problems(value, ref, as_of, "the text")
 
@@ -102,12 +119,21 @@ def asof_problems(data: Data, edition: DateValue) -> list[Problem]:
     for table in data.tables():
         raw = table.raw
         if raw.as_of is not None and raw.as_of > edition:
-            out.append(Problem("after_as_of", f"截至 {raw.as_of} is after the edition's as_of {edition}",
-                               _loc(raw.meta_refs["截至"]), hint="a sheet's data cannot stand later than the edition"))
+            out.append(
+                Problem(
+                    "after_as_of",
+                    f"截至 {raw.as_of} is after the edition's as_of {edition}",
+                    _loc(raw.meta_refs["截至"]),
+                    hint="a sheet's data cannot stand later than the edition",
+                )
+            )
         as_of = table_as_of(raw, edition)
         for text, ref in raw.text_cells:
-            out.extend(_text_problems(text, ref, as_of, "the sheet's " + ("title" if ref == raw.meta_refs.get("标题")
-                                                                         else "source note")))
+            out.extend(
+                _text_problems(
+                    text, ref, as_of, "the sheet's " + ("title" if ref == raw.meta_refs.get("标题") else "source note")
+                )
+            )
         if isinstance(table, SeriesTable):
             out.extend(_series_problems(table, as_of))
         else:

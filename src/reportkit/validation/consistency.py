@@ -15,8 +15,18 @@ from ..data.tables import CellRef
 from ..errors import Location, Problem
 from .settings import MANIFEST, Ref, Rule
 
-_SCALE = {"": 1.0, "十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "十万": 1e5, "百万": 1e6, "千万": 1e7,
-          "亿": 1e8, "万亿": 1e12}
+_SCALE = {
+    "": 1.0,
+    "十": 10.0,
+    "百": 100.0,
+    "千": 1e3,
+    "万": 1e4,
+    "十万": 1e5,
+    "百万": 1e6,
+    "千万": 1e7,
+    "亿": 1e8,
+    "万亿": 1e12,
+}
 _UNIT = re.compile(r"^(万亿|十万|百万|千万|十|百|千|万|亿)?(.*)$")
 
 
@@ -57,8 +67,14 @@ def _resolve(data: Data, ref: Ref) -> list[Values]:
         out = []
         for s in rows:
             actual = [y for y in s.years if not table.is_forecast(y)]
-            out.append(Values(Ref(f"{ref.table}[{s.label}]", ref.table, s.label), table.unit,
-                              {p.year: p.value for p in s.points()}, latest_year=actual[-1] if actual else None))
+            out.append(
+                Values(
+                    Ref(f"{ref.table}[{s.label}]", ref.table, s.label),
+                    table.unit,
+                    {p.year: p.value for p in s.points()},
+                    latest_year=actual[-1] if actual else None,
+                )
+            )
         return out
     assert isinstance(table, RecordTable)
     if ref.row is None or ref.column is None:
@@ -99,8 +115,10 @@ def _common_unit(values: list[Values], rule: Rule) -> list[float]:
     for v in values:
         scale, unit = split_unit(v.unit)
         if unit != base:
-            raise RuleError(f"rule {rule.name!r} compares {values[0].ref.text} ({values[0].unit or 'no unit'}) with "
-                            f"{v.ref.text} ({v.unit or 'no unit'}); the units must match")
+            raise RuleError(
+                f"rule {rule.name!r} compares {values[0].ref.text} ({values[0].unit or 'no unit'}) with "
+                f"{v.ref.text} ({v.unit or 'no unit'}); the units must match"
+            )
         factors.append(scale / base_scale)
     return factors
 
@@ -129,10 +147,16 @@ def _part_of(rule: Rule, data: Data) -> list[Problem]:
             fp, fw = _common_unit([part, whole], rule)
             for year, p, w in _pairs(part, whole):
                 if float(p) * fp > float(w) * fw * (1 + rule.tolerance):
-                    out.append(_problem(rule, f"{part.ref.text} = {_fmt(float(p))}{part.unit} exceeds "
-                                        f"{whole.ref.text} = {_fmt(float(w))}{whole.unit} {_when(year)}".rstrip(),
-                                        _cells(p, w), "a part cannot exceed its whole: correct one of the cells, "
-                                        "or relabel the series if it is not a part"))
+                    out.append(
+                        _problem(
+                            rule,
+                            f"{part.ref.text} = {_fmt(float(p))}{part.unit} exceeds "
+                            f"{whole.ref.text} = {_fmt(float(w))}{whole.unit} {_when(year)}".rstrip(),
+                            _cells(p, w),
+                            "a part cannot exceed its whole: correct one of the cells, "
+                            "or relabel the series if it is not a part",
+                        )
+                    )
     return out
 
 
@@ -145,9 +169,15 @@ def _same(rule: Rule, data: Data) -> list[Problem]:
         for year, a, b in _pairs(first, other):
             x, y = float(a) * f0, float(b) * f1
             if abs(x - y) > rule.tolerance * max(abs(x), abs(y)):
-                out.append(_problem(rule, f"{first.ref.text} = {_fmt(float(a))}{first.unit} but {other.ref.text} = "
-                                    f"{_fmt(float(b))}{other.unit} {_when(year)}".rstrip(), _cells(a, b),
-                                    "the same figure must agree wherever it is shown: correct the stale copy"))
+                out.append(
+                    _problem(
+                        rule,
+                        f"{first.ref.text} = {_fmt(float(a))}{first.unit} but {other.ref.text} = "
+                        f"{_fmt(float(b))}{other.unit} {_when(year)}".rstrip(),
+                        _cells(a, b),
+                        "the same figure must agree wherever it is shown: correct the stale copy",
+                    )
+                )
     return out
 
 
@@ -155,7 +185,7 @@ def _sum(rule: Rule, data: Data) -> list[Problem]:
     parts = [v for r in rule.refs["parts"] for v in _resolve(data, r)]
     totals = [v for r in rule.refs["total"] for v in _resolve(data, r)]
     factors = _common_unit(totals + parts, rule)
-    tf, pf = factors[: len(totals)], factors[len(totals):]
+    tf, pf = factors[: len(totals)], factors[len(totals) :]
     years = set.intersection(*(set(p.by_year) for p in parts)) if all(p.scalar is None for p in parts) else {None}
     out = []
     for year in sorted(years, key=lambda y: -1 if y is None else y):
@@ -172,8 +202,14 @@ def _sum(rule: Rule, data: Data) -> list[Problem]:
             want, label, cells = rule.constant, f"{rule.constant:g}", _cells(*nums)
         if abs(got - want) > rule.tolerance * max(abs(want), 1e-9):
             names = " + ".join(p.ref.text for p in parts) if len(parts) <= 4 else f"{len(parts)} parts"
-            out.append(_problem(rule, f"{names} = {_fmt(got)} but {label} {_when(year)}".rstrip(), cells,
-                                "a total must equal the sum of its parts: correct the total or a part"))
+            out.append(
+                _problem(
+                    rule,
+                    f"{names} = {_fmt(got)} but {label} {_when(year)}".rstrip(),
+                    cells,
+                    "a total must equal the sum of its parts: correct the total or a part",
+                )
+            )
     return out
 
 

@@ -33,9 +33,11 @@ def organisations(data: Data) -> set[str]:
             for key in keys:
                 value = record.get(key)
                 if isinstance(value, str):
-                    names.update(n.strip() for n in _SPLIT.split(value)
-                                 if len(n.strip()) >= MIN_NAME and not n.strip().endswith(GENERIC)
-                                 and n.strip() not in ROLES)
+                    names.update(
+                        n.strip()
+                        for n in _SPLIT.split(value)
+                        if len(n.strip()) >= MIN_NAME and not n.strip().endswith(GENERIC) and n.strip() not in ROLES
+                    )
     return names
 
 
@@ -61,9 +63,14 @@ def illustrative_problems(data: Data) -> list[Problem]:
         for text, ref in _texts(table):
             hit = next((n for n in sorted(names, key=len, reverse=True) if n in text), None)
             if hit is not None:
-                out.append(Problem("illustrative_real_name", f"illustrative (示例) table names {hit!r}, a real "
-                                   f"organisation in the project's records ({text!r})",
-                                   Location(ref.file, ref.sheet, ref.cell),
-                                   hint="use an anonymous label (企业A, 企业B …) for illustrative values, or replace "
-                                   "them with sourced figures and set 示例 to 否"))
+                out.append(
+                    Problem(
+                        "illustrative_real_name",
+                        f"illustrative (示例) table names {hit!r}, a real "
+                        f"organisation in the project's records ({text!r})",
+                        Location(ref.file, ref.sheet, ref.cell),
+                        hint="use an anonymous label (企业A, 企业B …) for illustrative values, or replace "
+                        "them with sourced figures and set 示例 to 否",
+                    )
+                )
     return out

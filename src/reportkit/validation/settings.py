@@ -114,8 +114,12 @@ def _bound_values(raw: dict[str, Any], where: str, problems: list[Problem]) -> d
             else:
                 out[key] = value
         elif key == "assumption_range":
-            if (not isinstance(value, list) or len(value) != 2 or not all(_number(v) for v in value)
-                    or value[0] >= value[1]):
+            if (
+                not isinstance(value, list)
+                or len(value) != 2
+                or not all(_number(v) for v in value)
+                or value[0] >= value[1]
+            ):
                 _problem(problems, f"{where} assumption_range must be [low, high] in percent, got {value!r}")
             else:
                 out[key] = (float(value[0]), float(value[1]))
@@ -132,8 +136,9 @@ def parse_ref(text: Any, where: str, problems: list[Problem]) -> Ref | None:
     if not isinstance(text, str) or not (m := REF_RE.match(text)):
         _problem(problems, f"{where}: {text!r} is not a reference; write table, table[row] or table[record].column")
         return None
-    return Ref(text.strip(), m.group("table"), (m.group("row") or "").strip() or None,
-               (m.group("col") or "").strip() or None)
+    return Ref(
+        text.strip(), m.group("table"), (m.group("row") or "").strip() or None, (m.group("col") or "").strip() or None
+    )
 
 
 def _rule(raw: Any, index: int, problems: list[Problem]) -> Rule | None:
@@ -153,8 +158,9 @@ def _rule(raw: Any, index: int, problems: list[Problem]) -> Rule | None:
     allowed = RULE_COMMON + RULE_KEYS[kind]
     for key in raw:
         if key not in allowed:
-            _problem(problems, f"unknown key {key!r} in {where}; a {kind} rule takes {', '.join(allowed)}",
-                     "unknown_key")
+            _problem(
+                problems, f"unknown key {key!r} in {where}; a {kind} rule takes {', '.join(allowed)}", "unknown_key"
+            )
     refs: dict[str, tuple[Ref, ...]] = {}
     for key in RULE_KEYS[kind]:
         value = raw.get(key)
@@ -177,8 +183,14 @@ def _rule(raw: Any, index: int, problems: list[Problem]) -> Rule | None:
         _problem(problems, f"{where} tolerance must be a fraction such as 0.005, got {tolerance!r}")
         return None
     total = raw.get("total")
-    return Rule(name.strip(), kind, refs, float(tolerance), str(raw.get("why", "")),
-                float(total) if kind == "sum" and isinstance(total, (int, float)) else None)
+    return Rule(
+        name.strip(),
+        kind,
+        refs,
+        float(tolerance),
+        str(raw.get("why", "")),
+        float(total) if kind == "sum" and isinstance(total, (int, float)) else None,
+    )
 
 
 def parse_settings(raw_checks: Any, raw_rules: Any, problems: list[Problem]) -> CheckSettings:
