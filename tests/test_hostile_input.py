@@ -887,7 +887,6 @@ def build_outputs(project: Path) -> dict[str, bytes]:
 
 def run_case(case: Case, root: Path, earlier_docx: bytes, earlier_sidecar: bytes) -> Outcome:
     outcome = Outcome()
-    started = time.perf_counter()
     try:
         project = root / "in" / "proj"
         outside = root / "out"
@@ -912,9 +911,6 @@ def run_case(case: Case, root: Path, earlier_docx: bytes, earlier_sidecar: bytes
             case.verify(project, outside)
     except BaseException as exc:  # -- reported by the case's own test --
         outcome.error = exc
-    if os.environ.get("HOSTILE_TIMES"):
-        with open(os.environ["HOSTILE_TIMES"], "a", encoding="utf-8") as fh:
-            fh.write(f"{case.name} {time.perf_counter() - started:.1f}\n")
     return outcome
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 # -- controls (C0, DEL, C1), invisible format characters (bidi embeddings, overrides and isolates,
 # zero-width marks), line and paragraph separators, lone surrogates (undecodable command-line bytes) --
-_UNPRINTABLE = re.compile(
+UNPRINTABLE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
     "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]")
 
@@ -23,9 +23,9 @@ def printable(text: str) -> str:
     output, an escape sequence the terminal obeys, or a bidi override that reorders what is shown:
     such characters are shown as escapes (\\n, \\x1b, \\u202e) instead.
     """
-    if not _UNPRINTABLE.search(text):
+    if not UNPRINTABLE.search(text):
         return text
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+    return UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
 
 
 def printable_json(text: str) -> str:
@@ -34,7 +34,7 @@ def printable_json(text: str) -> str:
     import json
 
     # -- json.dumps escapes control characters inside strings itself: a raw line break is layout --
-    return _UNPRINTABLE.sub(lambda m: m.group() if m.group() == "\n" else json.dumps(m.group())[1:-1], text)
+    return UNPRINTABLE.sub(lambda m: m.group() if m.group() == "\n" else json.dumps(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True)

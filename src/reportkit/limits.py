@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import UNPRINTABLE
+
 KB = 1024
 MB = 1024 * KB
 
@@ -65,11 +67,6 @@ CACHE_BYTES = 256 * MB
 """Per kind of cache (workbooks, templates, charts, renders); the least recently used go first."""
 CACHE_ENTRY_BYTES = 64 * MB
 
-# -- the same characters errors.printable escapes, plus the C0 controls XML cannot hold --
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]")
-
 
 def size_text(n: int) -> str:
     """`n` bytes as people say it: 20 MB, 512 KB."""
@@ -79,7 +76,7 @@ def size_text(n: int) -> str:
 
 def invisible_character(text: str) -> str | None:
     """Return the first control, format (bidi) or undecodable character of `text` as U+XXXX, or None."""
-    m = _INVISIBLE.search(text)
+    m = UNPRINTABLE.search(text)
     return f"U+{ord(m.group()):04X}" if m else None
 
 
