@@ -16,6 +16,9 @@ render: $(VENV)/.installed
 	$(BIN)/reportkit render --year $(YEAR)
 
 test: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
