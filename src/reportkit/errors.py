@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 # zero-width marks), line and paragraph separators, lone surrogates (undecodable command-line bytes) --
 UNPRINTABLE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]")
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 def printable(text: str) -> str:
