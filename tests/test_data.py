@@ -205,3 +205,17 @@ def test_dates_typed_as_text(text: str, date: str | None) -> None:
 
     found = parse_date_text(text)
     assert (str(found) if found else None) == date, "a span such as 2024年1-9月 is text, not 9 January"
+
+
+def test_an_empty_sheet_says_how_to_keep_or_drop_it(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    proj = make_project(tmp_path / "p", templates={})
+    book = proj / "datasets" / "2024" / "空.xlsx"
+    wb = Workbook()
+    wb.save(book)
+    with pytest.raises(ProblemsFound) as info:
+        load(proj)
+    (problem,) = [p for p in info.value.problems if p.location.file == "datasets/2024/空.xlsx"]
+    assert problem.message == "the sheet is empty" and problem.location.sheet == "Sheet"
+    assert "start its name with _" in problem.hint

@@ -161,6 +161,17 @@ class _SheetReader:
                 meta_refs[key] = self.ref(row, 2)
             row += 1
         if not meta:
+            if not self.cells.values:
+                # -- an empty "Sheet1" left by Excel: say what to do, not only what is missing --
+                self.problems.append(
+                    Problem(
+                        "missing",
+                        "the sheet is empty",
+                        Location(self.file, self.sheet, "A1"),
+                        hint="delete it, or start its name with _ to keep it as a scratch sheet (reportkit skips those)",
+                    )
+                )
+                return None
             self.problem("missing", "no metadata block (ID, 标题, 单位, 来源) at the top of the sheet", 1, 1)
             return None
         for key in REQUIRED_META:
