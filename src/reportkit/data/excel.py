@@ -168,7 +168,7 @@ class _SheetReader:
                         "missing",
                         "the sheet is empty",
                         Location(self.file, self.sheet, "A1"),
-                        hint="delete it, or start its name with _ to keep it as a scratch sheet (reportkit skips those)",
+                        hint="delete it, or start its name with _ to keep it as scratch (reportkit skips those)",
                     )
                 )
                 return None
