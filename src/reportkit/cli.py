@@ -123,6 +123,17 @@ def _render(
         )
 
 
+# -- the options every command shares, declared once --
+project_option = click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The report project folder (holds report.toml).",
+)
+year_option = click.option("--year", type=int, required=True, help="Edition year: reads datasets/YEAR/.")
+
+
 def _fail(ctx: click.Context, exc: ReportkitError) -> None:
     if ctx.obj.get("debug"):
         raise exc
@@ -132,14 +143,8 @@ def _fail(ctx: click.Context, exc: ReportkitError) -> None:
 
 
 @main.command(epilog=EPILOG)
-@click.option("--year", type=int, required=True, help="Edition year: reads datasets/YEAR/.")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The report project folder (holds report.toml).",
-)
+@year_option
+@project_option
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -219,14 +224,8 @@ Examples:
   reportkit check --year 2025 --json > problems.json
 """
 )
-@click.option("--year", type=int, required=True, help="Edition year: reads datasets/YEAR/.")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The report project folder (holds report.toml).",
-)
+@year_option
+@project_option
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
 @click.pass_context
 def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
@@ -279,13 +278,7 @@ Examples:
 )
 @click.option("--year", type=int, required=True, help="The new edition's year.")
 @click.option("--from", "from_year", type=int, default=None, help="The edition to start from (default: YEAR-1).")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The report project folder (holds report.toml).",
-)
+@project_option
 @click.pass_context
 def new_edition(ctx: click.Context, year: int, from_year: int | None, project: Path) -> None:
     """Create datasets/YEAR from the previous edition's workbooks and list the cells to fill."""
@@ -318,13 +311,7 @@ Examples:
 )
 @click.option("--from", "old", type=int, required=True, help="The earlier edition.")
 @click.option("--to", "new", type=int, required=True, help="The later edition.")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The report project folder (holds report.toml).",
-)
+@project_option
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 @click.option(
     "--redline",
@@ -361,13 +348,7 @@ Examples:
   reportkit lint --project ../my-report --json
 """
 )
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The report project folder (holds report.toml).",
-)
+@project_option
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
 @click.pass_context
 def lint(ctx: click.Context, project: Path, as_json: bool) -> None:

@@ -41,6 +41,7 @@ from .model import (
 )
 from .numbering import caption_text, chapter_number, number_blocks, section_number
 from .templating import Ledger, Registry, make_environment, render_template, template_functions
+from .validation.asof import cn_date
 
 if TYPE_CHECKING:
     from .pdf import Layout, Office
@@ -190,7 +191,7 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
 
 def _dated_after(blocks: list[Block], as_of: DateValue, template: str) -> list[Problem]:
     """Prose that says 截至 a date after the edition's data (a literal, or a record's date)."""
-    from .validation.asof import cn_date, dates_claimed
+    from .validation.asof import dates_claimed
 
     out: list[Problem] = []
     for b in blocks:
@@ -270,7 +271,7 @@ def build_document(
         title=title,
         publisher=manifest.publisher,
         date_text=f"{year}年",
-        as_of_text=f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日" if as_of else "",
+        as_of_text=f"数据截至{cn_date(as_of)}" if as_of else "",
     )
     document = Document(meta, [cover, toc, lof, SectionBreak(), *body])
     return for_client(document, client, watermark)
