@@ -159,13 +159,13 @@ class Edition:
         """Everything `reportkit check --year` reports for this edition (templates included)."""
         from .checks import check_project
 
-        return check_project(self.project.root, self.year)
+        return check_project(self.project.manifest, self.year)
 
     def render(self, output: str | Path | None = None, client: str = "", pdf: bool = False) -> RenderResult:
         """Render the edition, as `reportkit render --year` does; returns what was written."""
         from .pipeline import render
 
-        return render(self.project.root, self.year, Path(output) if output is not None else None, client, pdf=pdf)
+        return render(self.project.manifest, self.year, Path(output) if output is not None else None, client, pdf=pdf)
 
 
 def _plain(value: Any) -> Any:

@@ -37,18 +37,23 @@ def _relative(problem: Problem, project: Path) -> Problem:
     return dataclasses.replace(problem, location=dataclasses.replace(problem.location, file=rel))
 
 
-def check_project(project: Path, year: int) -> Findings:
+def check_project(project: Path | Manifest, year: int) -> Findings:
     """Return every problem that would stop `render --year year` (none when clean), and the findings
-    that 例外 rows in the data accepted."""
+    that 例外 rows in the data accepted.  `project` is the project folder, or its manifest when the
+    caller has parsed it already."""
     from .docx.writer import DocxWriter
     from .pipeline import build_document, inspect_data
     from .validation import Findings
 
-    project = project.resolve()
-    try:
-        manifest = load_manifest(project)
-    except ReportkitError as exc:
-        return Findings([_relative(p, project) for p in exc.problems])
+    if isinstance(project, Manifest):
+        manifest = project
+        project = manifest.root
+    else:
+        project = project.resolve()
+        try:
+            manifest = load_manifest(project)
+        except ReportkitError as exc:
+            return Findings([_relative(p, project) for p in exc.problems])
     from .lint import lint_templates
 
     wrong_year = edition_year_problem(year, manifest.horizon)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .errors import ReportkitError, printable, printable_json
+
+if TYPE_CHECKING:
+    from .config import Manifest
 
 EPILOG = """\b
 Examples:
@@ -72,7 +75,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _render(
-    project: Path,
+    manifest: Manifest,
     year: int,
     clients: list[str],
     output: Path | None,
@@ -85,7 +88,7 @@ def _render(
     if use_cache:
         from .fingerprint import previous_render
 
-        done = previous_render(project.resolve(), year, clients, output, pdf, watermark)
+        done = previous_render(manifest, year, clients, output, pdf, watermark)
         if done is not None:
             from types import SimpleNamespace
 
@@ -105,13 +108,15 @@ def _render(
     from .pipeline import render_many
 
     if not sys.stderr.isatty():
-        return render_many(project, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf, watermark=watermark)
+        return render_many(
+            manifest, year, clients, output, use_cache=use_cache, jobs=jobs, pdf=pdf, watermark=watermark
+        )
     from rich.console import Console
 
     # -- a spinner with the current stage, only for a person watching a terminal --
     with Console(stderr=True).status("rendering", spinner="dots") as status:
         return render_many(
-            project,
+            manifest,
             year,
             clients,
             output,
@@ -187,21 +192,20 @@ def render(
         from .watch import watch as watch_loop
 
         def once() -> list[Path]:
-            results = _render(project, year, list(clients) or [""], output, not no_cache, jobs, pdf, watermark or "")
+            # -- read again on every change: report.toml is one of the files being watched --
+            manifest = load_manifest(project.resolve())
+            results = _render(manifest, year, list(clients) or [""], output, not no_cache, jobs, pdf, watermark or "")
             return [p for r in results for p in (r.pdf, r.path) if p is not None]
 
         watch_loop(project, year, once, say)
         return
     try:
+        manifest = load_manifest(project.resolve())
         names = list(clients)
-        mark = watermark
-        if all_clients or mark is None:
-            manifest = load_manifest(project.resolve())
-            if all_clients:
-                names += [c for c in manifest.clients if c not in names]
-            if mark is None:
-                mark = manifest.watermark
-        results = _render(project, year, names or [""], output, not no_cache, jobs, pdf, mark or "")
+        if all_clients:
+            names += [c for c in manifest.clients if c not in names]
+        mark = manifest.watermark if watermark is None else watermark
+        results = _render(manifest, year, names or [""], output, not no_cache, jobs, pdf, mark or "")
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
@@ -294,7 +298,7 @@ def new_edition(ctx: click.Context, year: int, from_year: int | None, project: P
         _fail(ctx, exc)
         return
     say(f"created datasets/{year} ({len(written)} workbooks) from datasets/{from_year or year - 1}")
-    todo = [p for p in check_project(project, year).problems if p.code in TODO_CODES]
+    todo = [p for p in check_project(manifest, year).problems if p.code in TODO_CODES]
     if todo:
         say(f"cells to fill before `reportkit render --year {year}` ({len(todo)}):")
         for p in todo:
@@ -323,12 +327,14 @@ Examples:
 def diff(ctx: click.Context, old: int, new: int, project: Path, as_json: bool, redline: Path | None) -> None:
     """Show what changed between two editions: figures, rows and years, reworded paragraphs."""
 
+    from .config import load_manifest
     from .diff import diff_editions, format_diff, write_redline
 
     try:
-        result = diff_editions(project, old, new)
+        manifest = load_manifest(project.resolve())
+        result = diff_editions(manifest, old, new)
         if redline is not None:
-            write_redline(project, old, new, redline)
+            write_redline(manifest, old, new, redline)
     except ReportkitError as exc:
         _fail(ctx, exc)
         return

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import load_manifest
+from .config import Manifest
 from .context import Data, RecordTable, SeriesTable
 from .model import Document, Heading, ListBlock, Paragraph, Run
 
@@ -189,27 +189,28 @@ def redline(old_blocks: list[Any], new_document: Document) -> Document:
     return Document(new_document.meta, blocks)
 
 
-def write_redline(project: Path, old: int, new: int, target: Path) -> Path:
+def write_redline(project: Path | Manifest, old: int, new: int, target: Path) -> Path:
     """Write the new edition as a DOCX whose reworded paragraphs carry tracked changes from the old one."""
     from .atomic import write_file
     from .docx import write_docx
-    from .pipeline import build_document, load_data, prepare
+    from .pipeline import as_manifest, build_document, load_data, prepare
 
-    project = project.resolve()
-    manifest = load_manifest(project)
+    manifest = as_manifest(project)
+    project = manifest.root
     target = manifest.check_output(target, "--redline")
-    prepared = prepare(project, new)
+    prepared = prepare(manifest, new)
     old_doc = build_document(manifest, load_data(project, old), old)
     write_file(target, write_docx(redline(old_doc.blocks, prepared.document), prepared.reference))
     return target
 
 
-def diff_editions(project: Path, old: int, new: int) -> EditionDiff:
-    """Return the differences between editions `old` and `new` of the project."""
-    from .pipeline import build_document, load_data
+def diff_editions(project: Path | Manifest, old: int, new: int) -> EditionDiff:
+    """Return the differences between editions `old` and `new` of the project (its folder, or its
+    manifest when the caller has parsed it)."""
+    from .pipeline import as_manifest, build_document, load_data
 
-    project = project.resolve()
-    manifest = load_manifest(project)
+    manifest = as_manifest(project)
+    project = manifest.root
     data_old, data_new = load_data(project, old), load_data(project, new)
     out = EditionDiff(old, new)
     diff_data(data_old, data_new, out)

@@ -13,10 +13,13 @@ import importlib.metadata
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .cache import Cache, digest
+
+if TYPE_CHECKING:
+    from .config import Manifest
 
 LIBRARIES = ("python-docx", "matplotlib", "jinja2", "openpyxl", "markdown-it-py", "mplfonts", "lxml", "pypdf")
 _CODE_KEY: str | None = None
@@ -117,11 +120,9 @@ class RenderRecord:
 
 
 def _record(
-    project: Path, year: int, clients: list[str], output: Path | None, pdf: bool, watermark: str
+    manifest: Manifest, year: int, clients: list[str], output: Path | None, pdf: bool, watermark: str
 ) -> tuple[RenderRecord, str]:
-    from .config import load_manifest
-
-    manifest = load_manifest(project)
+    project = manifest.root
     targets = [str(output.resolve() if output else manifest.output_for(year, c)) for c in clients]
     record = RenderRecord(project, json.dumps(targets, ensure_ascii=False))
     key = inputs_key(
@@ -134,11 +135,11 @@ def _record(
 
 
 def previous_render(
-    project: Path, year: int, clients: list[str], output: Path | None, pdf: bool, watermark: str
+    manifest: Manifest, year: int, clients: list[str], output: Path | None, pdf: bool, watermark: str
 ) -> list[dict[str, Any]] | None:
     """Return what the last identical render wrote, when inputs and outputs are unchanged."""
     try:
-        record, key = _record(project, year, clients, output, pdf, watermark)
+        record, key = _record(manifest, year, clients, output, pdf, watermark)
     except Exception:  # -- any doubt means render; the render itself reports problems --
         return None
     found = record.unchanged(key)
@@ -146,7 +147,7 @@ def previous_render(
 
 
 def remember_render(
-    project: Path,
+    manifest: Manifest,
     year: int,
     clients: list[str],
     output: Path | None,
@@ -157,7 +158,7 @@ def remember_render(
 ) -> None:
     """Record a finished render so that an identical one can be skipped."""
     try:
-        record, key = _record(project, year, clients, output, pdf, watermark)
+        record, key = _record(manifest, year, clients, output, pdf, watermark)
     except Exception:
         return
     record.save(key, files, {"results": results})

@@ -72,6 +72,12 @@ class Timings:
         self.stages[name] = self.stages.get(name, 0.0) + seconds
 
 
+def as_manifest(project: Path | Manifest) -> Manifest:
+    """The project's manifest: parsed from `project`'s report.toml, or `project` itself when the caller
+    has parsed it already (a command parses it once and passes it down)."""
+    return project if isinstance(project, Manifest) else load_manifest(project.resolve())
+
+
 def edition_date(year: int) -> _dt.datetime:
     """Return the document date: SOURCE_DATE_EPOCH when set, else 1 January of the edition year."""
     return source_date() or _dt.datetime(year, 1, 1)
@@ -353,16 +359,15 @@ def _quiet(_stage: str) -> None:
 
 
 def prepare(
-    project: Path, year: int, use_cache: bool = True, jobs: int | None = None, progress: Progress = _quiet
+    project: Path | Manifest, year: int, use_cache: bool = True, jobs: int | None = None, progress: Progress = _quiet
 ) -> Prepared:
     """Load, render the templates and draw the charts once (stages 1-5); `progress` hears each stage."""
     from .docx import text_width_inches
 
     timings = Timings()
-    project = project.resolve()
     progress("loading workbooks")
     t0 = time.perf_counter()
-    manifest = load_manifest(project)
+    manifest = as_manifest(project)
     wrong_year = edition_year_problem(year, manifest.horizon)
     if wrong_year is not None:
         raise ProblemsFound([wrong_year])
@@ -380,8 +385,8 @@ def prepare(
     progress(f"drawing charts ({len(document.figures())})")
     reference = manifest.reference
     t0 = time.perf_counter()
-    width = text_width_inches(reference, _shown(project, reference))
-    cache_dir = project / "build" / ".cache" / "charts" if use_cache else None
+    width = text_width_inches(reference, _shown(manifest.root, reference))
+    cache_dir = manifest.root / "build" / ".cache" / "charts" if use_cache else None
     document.blocks, drawn = draw_figures(document.blocks, width, cache_dir, jobs, manifest.charts)
     timings.add("charts", time.perf_counter() - t0)
     return Prepared(manifest, year, document, reference, timings, drawn)
@@ -495,7 +500,7 @@ def _deliver_job(args: tuple[Prepared, Path | None, str, str, bool]) -> RenderRe
 
 
 def render(
-    project: Path,
+    project: Path | Manifest,
     year: int,
     output: Path | None = None,
     client: str = "",
@@ -532,7 +537,7 @@ def _check_request(
 
 
 def render_many(
-    project: Path,
+    project: Path | Manifest,
     year: int,
     clients: list[str],
     output: Path | None = None,
@@ -552,8 +557,8 @@ def render_many(
             "--output names one file; with several clients use the manifest's client_output pattern",
             code="bad_argument",
         )
-    project = project.resolve()
-    targets = _check_request(load_manifest(project), year, clients, output, watermark)
+    manifest = as_manifest(project)
+    targets = _check_request(manifest, year, clients, output, watermark)
     for folder in {target.parent for target in targets}:
         # -- a render killed while committing its files is finished first, whatever this one does --
         if folder.is_dir():
@@ -566,7 +571,7 @@ def render_many(
         #    out and exports every edition of the batch, one after the other --
         office = Office()
     try:
-        prepared = prepare(project, year, use_cache, jobs, progress)
+        prepared = prepare(manifest, year, use_cache, jobs, progress)
         work = [(prepared, output, c, watermark, pdf) for c in clients]
         workers = min(len(work), jobs or (os.cpu_count() or 1))
         if office is not None:
@@ -594,7 +599,7 @@ def render_many(
 
         written = [p for r in results for p in (r.path, sidecar_path(r.path), r.pdf) if p is not None]
         remember_render(
-            project,
+            manifest,
             year,
             clients,
             output,
