@@ -1009,7 +1009,7 @@ CASES = [
         7,
         "fence_with_the_object_marker",
         append("policy.md.j2", "\n```reportkit-object\nx\n```\n"),
-        (check("templates/policy.md.j2: code blocks are not supported"),),
+        (check("templates/policy.md.j2:10: code blocks are not supported"),),
     ),
     Case(
         7,

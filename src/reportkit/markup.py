@@ -15,6 +15,7 @@ from .cjk_emphasis import use_cjk_emphasis
 from .errors import Location, TemplateError
 from .model import Block, Heading, ListBlock, Paragraph, Pos, Provenance, Run
 from .templating.environment import Ledger, Registry
+from .templating.linemap import RenderedText
 from .templating.tags import untag
 
 _PARSER = (
@@ -89,18 +90,19 @@ class MarkupReader:
             "fence": self.fence,
         }
 
+    def line(self, token: Token) -> int | None:
+        """The template line that wrote `token` (the rendered line when the text has no line map)."""
+        rendered = token.map[0] + 1 if token.map else None
+        return self.text.template_line(rendered) if isinstance(self.text, RenderedText) else rendered
+
     def pos(self, token: Token) -> Pos:
-        return Pos(self.template, token.map[0] + 1 if token.map else None)
+        return Pos(self.template, self.line(token))
 
     def fail(self, token: Token, message: str, code: str = "markup") -> TemplateError:
-        line = token.map[0] + 1 if token.map else None
-        return TemplateError(
-            f"{message} (line {line} of the rendered text)" if line else message,
-            Location(template=self.template),
-            code=code,
-        )
+        return TemplateError(message, Location(template=self.template, line=self.line(token)), code=code)
 
     def read(self, text: str) -> list[Block]:
+        self.text = text
         tokens = _PARSER.parse(text)
         self.blocks: list[Block] = []
         i = 0

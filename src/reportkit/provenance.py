@@ -52,6 +52,7 @@ def sources_json(document: Document, docx_name: str, year: int) -> bytes:
                             "section": section,
                             "paragraph": paragraph_index,
                             "template": block.pos.template,
+                            "template_line": block.pos.line,
                         },
                         p,
                     )

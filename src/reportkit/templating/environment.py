@@ -26,6 +26,7 @@ from ..context.tables import Data, RecordTable, SeriesTable
 from ..errors import Location, Problem, ReportkitError, TemplateError
 from ..model import Figure, PageBreak, Pos, Provenance, Table, TableCell
 from . import filters
+from .linemap import RenderedText, take_marks
 from .objects import build_chart, build_composed_table, build_table, provenance
 from .sandbox import GuardedSandbox, ProjectLoader
 from .tags import TAG, TAG_CHARS, tag, untag
@@ -358,9 +359,9 @@ def checked_template(env: jinja2.Environment, source: str, shown: str, known: se
     return found
 
 
-def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
-    """Return the Markdown text of template `name`; every failure becomes a TemplateError
-    naming the template (as `templates/<name>`) and line.
+def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> RenderedText:
+    """Return the Markdown text of template `name`, knowing the template line of each of its lines;
+    every failure becomes a TemplateError naming the template (as `templates/<name>`) and line.
 
     The template is checked before it runs (:func:`template_problems`); all problems found
     that way are raised together as :class:`TemplateProblems`.
@@ -389,7 +390,7 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, context: dict
         ) from None
     filename = template.filename or ""
     try:
-        return template.render(context)
+        return take_marks(template.render(context), name)
     except jinja2.exceptions.SecurityError as exc:
         line = _template_line(exc, filename)
         raise TemplateError(

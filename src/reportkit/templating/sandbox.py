@@ -27,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .. import limits
 from ..errors import Location, TemplateError
 from ..intake import read_file
+from .linemap import mark_lines
 
 STEPS_FILTER = "_reportkit_steps"
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -276,6 +277,8 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
     # -- what templates compile to ----------------------------------------------------------
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
+        if name is not None:
+            mark_lines(tree, name)
         for loop in list(tree.find_all(nodes.For)):
             loop.iter = nodes.Filter(
                 loop.iter, STEPS_FILTER, [], [], None, None, lineno=loop.iter.lineno, environment=self
