@@ -76,11 +76,14 @@ def check_project(project: Path | Manifest, year: int) -> Findings:
     except ReportkitError as exc:
         data, findings = None, Findings(exc.problems)
     problems.extend(findings.problems)
+    warnings = list(findings.warnings)
     if data is not None:
         try:
-            build_document(manifest, data, year)
+            build_document(manifest, data, year, warnings=warnings)
         except ReportkitError as exc:
             # -- templates with problems found before running report them again here: once is enough --
             seen = {(p.code, p.message, p.location) for p in problems}
             problems.extend(p for p in exc.problems if (p.code, p.message, p.location) not in seen)
-    return Findings([_relative(p, project) for p in problems], findings.accepted)
+    return Findings(
+        [_relative(p, project) for p in problems], findings.accepted, [_relative(p, project) for p in warnings]
+    )

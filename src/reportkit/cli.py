@@ -209,6 +209,9 @@ def render(
     except ReportkitError as exc:
         _fail(ctx, exc)
         return
+    # -- said on every render, not only by check: a warning is cheap to read and easy to miss --
+    for p in getattr(results[0], "warnings", []):
+        say(f"warning: {p}", err=True)
     if timings:
         if getattr(results[0], "skipped", False):
             say("nothing changed since the last render: kept its output", err=True)
@@ -253,21 +256,36 @@ def check(ctx: click.Context, year: int, project: Path, as_json: bool) -> None:
             }
             for p, e in report.accepted
         ]
+        entries += [{**p.as_dict(), "level": "warning"} for p in report.warnings]
         say_json(entries)
     else:
         for p in problems:
             say(str(p))
+        for p in report.warnings:
+            say(f"warning: {p}")
         for p, e in report.accepted:
             say(f"accepted by 例外 at {e.ref.cell}: {p.location}: {p.code}: {p.message} — {e.reason}")
         say(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems",
+            (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "ok: no problems")
+            + (
+                f", {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}" if report.warnings else ""
+            ),
             err=bool(problems),
         )
     ctx.exit(1 if problems else 0)
 
 
 TODO_CODES = frozenset(
-    {"missing", "stale_forecast", "stale_text", "asof_forecast", "asof_actual", "after_as_of", "formula_not_cached"}
+    {
+        "missing",
+        "stale_forecast",
+        "stale_text",
+        "asof_forecast",
+        "asof_actual",
+        "after_as_of",
+        "formula_not_cached",
+        "formula_error",
+    }
 )
 """What a new edition leaves for the analyst: cells to fill and figures or notes to revise."""
 

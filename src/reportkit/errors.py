@@ -70,6 +70,8 @@ class Problem:
     """How to fix it, when the message alone does not say."""
     related: tuple[Location, ...] = ()
     """Every other cell involved (a rule between tables names all of them)."""
+    warning: bool = False
+    """Worth knowing, but the render goes on: `check` exits 0 and commands print it as `warning:`."""
 
     def __post_init__(self) -> None:
         # -- one problem, one line: a message that quotes data must not break the line-per-problem output --

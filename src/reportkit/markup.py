@@ -6,14 +6,15 @@ left by chart()/table() calls are fenced blocks that are swapped for the registe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .cjk_emphasis import use_cjk_emphasis
-from .errors import Location, TemplateError
-from .model import Block, Heading, ListBlock, Paragraph, Pos, Provenance, Run
+from .errors import Location, Problem, TemplateError
+from .model import Block, Figure, Heading, ListBlock, Paragraph, Pos, Provenance, Run, Table
 from .templating.environment import Ledger, Registry
 from .templating.linemap import RenderedText
 from .templating.tags import untag
@@ -101,8 +102,10 @@ class MarkupReader:
     def fail(self, token: Token, message: str, code: str = "markup") -> TemplateError:
         return TemplateError(message, Location(template=self.template, line=self.line(token)), code=code)
 
-    def read(self, text: str) -> list[Block]:
+    def read(self, text: str, warnings: list[Problem] | None = None) -> list[Block]:
         self.text = text
+        if warnings is not None:
+            warnings.extend(self.inline_objects(text))
         tokens = _PARSER.parse(text)
         self.blocks: list[Block] = []
         i = 0
@@ -113,6 +116,31 @@ class MarkupReader:
                 raise self.fail(tok, f"unsupported markup ({tok.type})")
             i = handler(tokens, i)
         return self.blocks
+
+    def inline_objects(self, text: str) -> list[Problem]:
+        """A chart() or table() called inside a sentence: its block splits the paragraph in two, which
+        the author rarely means."""
+        found = []
+        for m in re.finditer(rf"\n\n```{re.escape(self.registry.info)}\n(\d+)\n```\n\n", text):
+            before = text[m.start() - 1] if m.start() else "\n"
+            after = text[m.end()] if m.end() < len(text) else "\n"
+            if before == "\n" and after == "\n":
+                continue
+            obj = self.registry.get(int(m.group(1)))
+            what = "table()" if isinstance(obj, Table) else "chart()" if isinstance(obj, Figure) else "page_break()"
+            # -- the sentence's line: before the call, or (a call at a line's start) after it --
+            line = text.count("\n", 0, m.start() if before != "\n" else m.end()) + 1
+            where = text.template_line(line) if isinstance(text, RenderedText) else line
+            found.append(
+                Problem(
+                    "inline_object",
+                    f"{what} is called inside a sentence: the exhibit splits the paragraph in two here",
+                    Location(template=self.template, line=where),
+                    hint=f"put {{{{ {what[:-2]}(...) }}}} on a line of its own, after the paragraph that discusses it",
+                    warning=True,
+                )
+            )
+        return found
 
     def heading(self, tokens: list[Token], i: int) -> int:
         tok = tokens[i]
@@ -175,7 +203,13 @@ class MarkupReader:
         return i + 1
 
 
-def read_markup(text: str, template: str, registry: Registry, ledger: Ledger | None = None) -> list[Block]:
+def read_markup(
+    text: str,
+    template: str,
+    registry: Registry,
+    ledger: Ledger | None = None,
+    warnings: list[Problem] | None = None,
+) -> list[Block]:
     """Return the blocks of one template's rendered text; the figures printed in each paragraph or
-    list carry their provenance from `ledger`."""
-    return MarkupReader(template, registry, ledger).read(text)
+    list carry their provenance from `ledger`.  What deserves a warning is added to `warnings`."""
+    return MarkupReader(template, registry, ledger).read(text, warnings)

@@ -21,6 +21,7 @@ from .atomic import commit, recover
 from .config import Manifest, edition_year_problem, load_manifest, source_date
 from .context import Data, build_data, collect_data
 from .data import DateValue, load_edition, read_edition
+from .data.excel import ignored_tables
 from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
 from .markup import read_markup
 from .model import (
@@ -101,6 +102,8 @@ def inspect_data(manifest: Manifest, year: int, use_cache: bool = False) -> tupl
         raws, problems = read_edition(manifest.root, year, cache)
     except ReportkitError as exc:
         return None, Findings(exc.problems)
+    warnings = [p for p in problems if p.warning]
+    problems = [p for p in problems if not p.warning]
     data, more = collect_data(raws)
     # -- a malformed cell was read as empty: the context's "no value" for it would say it twice --
     reported = {(p.location.file, p.location.sheet, p.location.cell) for p in problems}
@@ -122,8 +125,11 @@ def inspect_data(manifest: Manifest, year: int, use_cache: bool = False) -> tupl
                 if t.id not in data
             }
         )
+    # -- a sheet skipped as scratch says so, whatever the last edition had --
+    data.elsewhere.update(ignored_tables(warnings))
     findings = validate(data, manifest.checks, manifest.as_of(year), previous, year - 1)
     findings.problems[:0] = problems
+    findings.warnings[:0] = warnings
     # -- templates cannot be tried on data with holes; the trust checks above still ran on the rest --
     return (None if malformed else data), findings
 
@@ -136,10 +142,12 @@ def load_checked(manifest: Manifest, year: int, use_cache: bool = False) -> Data
     return data
 
 
-def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: bool = False) -> list[Block]:
+def render_text(
+    manifest: Manifest, data: Data, edition: Edition, use_cache: bool = False, warnings: list[Problem] | None = None
+) -> list[Block]:
     """Stage 3-4: render every template and read it into blocks, with outline headings.
 
-    All template problems are collected and raised together.
+    All template problems are collected and raised together; warnings are added to `warnings`.
     """
     ledger = Ledger()
     cache = manifest.root / "build" / ".cache" / "jinja" if use_cache else None
@@ -154,7 +162,7 @@ def render_text(manifest: Manifest, data: Data, edition: Edition, use_cache: boo
         nonlocal written
         try:
             text = render_template(env, template, context)
-            found = read_markup(text, f"templates/{template}", registry, ledger)
+            found = read_markup(text, f"templates/{template}", registry, ledger, warnings)
         except ReportkitError as exc:
             problems.extend(exc.problems)
             return []
@@ -243,15 +251,17 @@ def build_document(
     timings: Timings | None = None,
     watermark: str = "",
     use_cache: bool = False,
+    warnings: list[Problem] | None = None,
 ) -> Document:
-    """Return the document model of edition `year` (figures not yet drawn, pages not yet known)."""
+    """Return the document model of edition `year` (figures not yet drawn, pages not yet known);
+    what the templates' text deserves a warning for is added to `warnings`."""
     timings = timings or Timings()
     title = manifest.title(year)
     edition = Edition(
         year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher, manifest.as_of(year)
     )
     t0 = time.perf_counter()
-    body = render_text(manifest, data, edition, use_cache)
+    body = render_text(manifest, data, edition, use_cache, warnings)
     timings.add("templates", time.perf_counter() - t0)
     toc = TableOfContents(
         entries=tuple(TocEntry(b.level, b.full_text) for b in body if isinstance(b, Heading) and b.toc and b.level <= 2)
@@ -337,6 +347,7 @@ class RenderResult:
     charts_drawn: int = 0
     pdf: Path | None = None
     pages: int = 0
+    warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -349,6 +360,8 @@ class Prepared:
     reference: Path
     timings: Timings
     charts_drawn: int
+    warnings: list[Problem] = field(default_factory=list)
+    """Noticed while loading and rendering, not stopping the render (the CLI prints them)."""
 
 
 Progress = Callable[[str], None]
@@ -372,7 +385,9 @@ def prepare(
     if wrong_year is not None:
         raise ProblemsFound([wrong_year])
     try:
-        data = load_checked(manifest, year, use_cache)
+        data, findings = inspect_data(manifest, year, use_cache)
+        if findings.problems or data is None:
+            raise ProblemsFound(findings.problems)
     except ReportkitError as exc:
         # -- report the templates' own problems with the data's, as `check` does: all at once --
         from .templating.precheck import check_templates
@@ -381,7 +396,8 @@ def prepare(
         raise ProblemsFound(exc.problems + templates) from None
     timings.add("load", time.perf_counter() - t0)
     progress("rendering templates")
-    document = build_document(manifest, data, year, timings=timings, use_cache=use_cache)
+    warnings = list(findings.warnings)
+    document = build_document(manifest, data, year, timings=timings, use_cache=use_cache, warnings=warnings)
     progress(f"drawing charts ({len(document.figures())})")
     reference = manifest.reference
     t0 = time.perf_counter()
@@ -389,7 +405,7 @@ def prepare(
     cache_dir = manifest.root / "build" / ".cache" / "charts" if use_cache else None
     document.blocks, drawn = draw_figures(document.blocks, width, cache_dir, jobs, manifest.charts)
     timings.add("charts", time.perf_counter() - t0)
-    return Prepared(manifest, year, document, reference, timings, drawn)
+    return Prepared(manifest, year, document, reference, timings, drawn, warnings)
 
 
 def deliver(
@@ -594,6 +610,7 @@ def render_many(
             k: r.timings.stages[k] for k in ("load", "templates", "charts", "write", "pdf") if k in r.timings.stages
         }
         r.charts_drawn = prepared.charts_drawn
+        r.warnings = prepared.warnings
     if use_cache:
         from .fingerprint import remember_render
 

@@ -44,6 +44,8 @@ META_KEYS = {
 REPEATABLE_META = ("例外",)
 EXCEPTION_TARGET = re.compile(r"^\s*([A-Za-z]{1,3}[1-9][0-9]*)\s+([a-z_]+)\s*$")
 REQUIRED_META = ("ID", "标题", "单位", "来源")
+IGNORED_SHEET = "sheet {title} holds table {id} but is skipped: sheets whose name starts with _ or # are scratch"
+_IGNORED_SHEET_RE = re.compile(r"^sheet .+ holds table (?P<id>\S+) but is skipped")
 MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can draw it --
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -72,6 +74,15 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+_NUMERIC_TEXT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+def _numeric_text(text: str) -> float | None:
+    """The number a text cell spells plainly (166.78, 1,234, -5), or None: anything else (约166,
+    42%, 1.2万) is not a number reportkit may guess."""
+    return float(text.replace(",", "")) if _NUMERIC_TEXT.match(text) else None
+
+
 def scales_percent(number_format: str | None) -> bool:
     """True when Excel shows the cell's number multiplied by 100 with a % sign (`0%`, `0.0%`).
 
@@ -91,6 +102,9 @@ class _Sheet:
         self.formulas: dict[tuple[int, int], str] = {}
         self.rows: dict[int, list[int]] = {}
         self.max_row = self.max_column = 0
+        self.merged: list[str] = []
+        """Merged ranges (A1:B2) as Excel declares them."""
+        self.hidden_rows: set[int] = set()
 
     def add(self, row: int, col: int, value: Any, number_format: str, formula: str | None) -> None:
         self.values[row, col] = value
@@ -119,6 +133,10 @@ class _SheetReader:
     def problem(self, code: str, message: str, row: int | None = None, col: int | None = None) -> None:
         cell = self.ref(row, col).cell if row is not None and col is not None else None
         self.problems.append(Problem(code, message, Location(self.file, self.sheet, cell)))
+
+    def warn(self, code: str, message: str, row: int, col: int, hint: str = "") -> None:
+        where = Location(self.file, self.sheet, self.ref(row, col).cell)
+        self.problems.append(Problem(code, message, where, hint=hint, warning=True))
 
     def value(self, row: int, col: int) -> Any:
         v = self.cells.values.get((row, col))
@@ -243,9 +261,40 @@ class _SheetReader:
             exceptions=exceptions,
             text_cells=[(_text(meta.get(k)), meta_refs[k]) for k in ("标题", "来源") if k in meta_refs],
         )
+        self._merged_and_hidden(header_row, max_row, max_col)
         self._rows(table, header_row + 1, max_row)
         self._check_total(table)
         return table
+
+    def _merged_and_hidden(self, header_row: int, max_row: int, max_col: int) -> None:
+        """Refuse merged cells in the header and data rows (only a merge's first cell holds its value,
+        so the rest would read as empty); warn about hidden rows whose values the report uses."""
+        from openpyxl.utils.cell import range_boundaries
+
+        for ref in self.cells.merged:
+            try:
+                min_col, min_row, end_col, end_row = range_boundaries(ref)
+            except ValueError:
+                continue
+            if end_row is None or end_row < header_row or min_row is None or min_row > max_row:
+                continue
+            self.problem(
+                "merged_cells",
+                f"cells {ref} are merged inside the table: only {ref.split(':')[0]} holds a value and the "
+                "others would read as empty; unmerge them and type the value in every cell",
+                max(min_row, header_row),
+                min_col or 1,
+            )
+        for row in sorted(r for r in self.cells.hidden_rows if header_row < r <= max_row):
+            used = [c for c in self.cells.rows.get(row, ()) if c <= max_col and _text(self.value(row, c))]
+            if used:
+                self.warn(
+                    "hidden_row",
+                    f"row {row} is hidden in Excel, but its values are read into the report",
+                    row,
+                    1,
+                    hint="unhide it if it belongs, or delete the row (or move it to a sheet named _…) if not",
+                )
 
     def _exception(self, row: int, out: list[DataException]) -> None:
         """Read `例外 | <cell> <code> | <reason>` (the reason is required: an exception is a decision)."""
@@ -315,7 +364,16 @@ class _SheetReader:
             columns.append(column)
         years = [c for c in columns if c.year is not None]
         if years and len(years) != len(columns):
-            self.problem("mixed_header", "a header mixes years and named columns; use one kind per sheet", row, 2)
+            # -- point at the odd one out: the first named column among years, or the first year among names --
+            named = [c for c in columns if c.year is None]
+            odd = named[0] if len(years) >= len(named) else years[0]
+            self.problem(
+                "mixed_header",
+                f"a header mixes years and named columns ({_quoted(odd.name)!r} among "
+                f"{'years' if odd.year is None else 'named columns'}); use one kind per sheet",
+                row,
+                self._col_of(odd),
+            )
         if years:
             for before, c in zip(years, years[1:]):
                 if c.year < before.year:  # type: ignore[operator]
@@ -437,6 +495,17 @@ class _SheetReader:
             return DateValue(raw.year, raw.month, raw.day)
         text = str(raw).strip()
         if numeric:
+            number = _numeric_text(text)
+            if number is not None:
+                # -- Excel's green triangle: a figure pasted or imported as text; its meaning is clear --
+                self.warn(
+                    "number_as_text",
+                    f'"{_quoted(text)}" is a number stored as text; read as {number:g}',
+                    row,
+                    col,
+                    hint="convert it to a number in Excel (the green triangle: 转换为数字)",
+                )
+                return self._scalar(number, numeric, row, col, assumption)
             self.problem("not_a_number", f'expected a number, found "{_quoted(text)}"', row, col)
             return None
         date = parse_date_text(text)
@@ -531,6 +600,22 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
         try:
             for title, target in sheet_parts:
                 if title.startswith(("_", "#")):
+                    with reader.archive.open(target) as source:
+                        first: tuple[int, list[dict[str, Any]]] = next(
+                            Parser(source, reader.shared_strings, data_only=True).parse(), (1, [])
+                        )
+                    a1_b1 = {c["column"]: _text(c["value"]) for c in first[1] if c["column"] <= 2}
+                    if first[0] == 1 and a1_b1.get(1) == "ID":
+                        # -- a table renamed to _name disappears from the report: say why --
+                        problems.append(
+                            Problem(
+                                "ignored_sheet",
+                                IGNORED_SHEET.format(title=title, id=a1_b1.get(2) or "?"),
+                                Location(rel, title, "A1"),
+                                hint=f"rename it to {title.lstrip('_#')} to include it in the report",
+                                warning=True,
+                            )
+                        )
                     continue
                 sheet = _Sheet(title)
                 beyond = False
@@ -585,6 +670,11 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
                             sheet.add(row, col, value, _number_format(wb, c["style_id"]), c["formula"])
                         if beyond:
                             break
+                    if parser.merged_cells is not None:
+                        sheet.merged = [str(m.ref) for m in parser.merged_cells.mergeCell]
+                    sheet.hidden_rows = {
+                        int(r) for r, attrs in parser.row_dimensions.items() if attrs.get("hidden") in ("1", "true")
+                    }
                 if not beyond:
                     sheets.append(sheet)
         except Exception as exc:  # openpyxl raises many types for broken files
@@ -634,15 +724,52 @@ def _cached_tables(data: bytes, rel: str, cache_dir: Path | None) -> tuple[list[
     return tables, problems
 
 
+STRAY_SUFFIXES = {".csv": "CSV", ".tsv": "TSV", ".xls": "Excel 97-2003", ".xlsm": "macro-enabled", ".ods": "ODS"}
+
+
+def ignored_tables(problems: list[Problem]) -> dict[str, str]:
+    """Table IDs held by sheets skipped as scratch (`_name`), with the warning that says so: a template
+    asking for one is told where it is instead of only "no table"."""
+    found = {}
+    for p in problems:
+        m = _IGNORED_SHEET_RE.match(p.message) if p.code == "ignored_sheet" else None
+        if m:
+            found[m.group("id")] = f"{p.location}: {p.message}; {p.hint}"
+    return found
+
+
+def _stray_files(folder: Path, project: Path) -> list[Problem]:
+    """Data files beside the workbooks that reportkit does not read: an analyst who drops a CSV there
+    expects it to count, so say that it does not."""
+    found = []
+    for path in sorted(folder.iterdir()):
+        kind = STRAY_SUFFIXES.get(path.suffix.lower())
+        if kind is None or path.name.startswith(("~$", ".")) or not path.is_file():
+            continue
+        rel = path.relative_to(project).as_posix()
+        found.append(
+            Problem(
+                "stray_file",
+                f"this {kind} file is not read: an edition's data is the .xlsx workbooks in its folder",
+                Location(rel),
+                hint="save it as an Excel workbook (.xlsx) with the metadata block to use it, or move it out",
+                warning=True,
+            )
+        )
+    return found
+
+
 def load_edition(project: Path, year: int, cache_dir: Path | None = None) -> list[RawTable]:
     """Return every table of `datasets/<year>/` in file and sheet order.
 
     With `cache_dir`, a workbook whose bytes did not change since the last read is not parsed again.
-    Raises :class:`ProblemsFound` listing every problem in every workbook.
+    Raises :class:`ProblemsFound` listing every problem in every workbook; warnings do not raise
+    (:func:`read_edition` returns them).
     """
     tables, problems = read_edition(project, year, cache_dir)
-    if problems:
-        raise ProblemsFound(problems)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise ProblemsFound(errors)
     return tables
 
 
@@ -663,6 +790,7 @@ def read_edition(project: Path, year: int, cache_dir: Path | None = None) -> tup
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
     if not files:
         raise DataError(f"datasets/{year} holds no .xlsx workbook", Location(f"datasets/{year}"), code="missing")
+    problems.extend(_stray_files(folder, project))
     for path in files:
         rel = path.relative_to(project).as_posix()
         try:

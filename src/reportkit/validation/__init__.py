@@ -42,6 +42,8 @@ EXCEPTABLE = frozenset(
 class Findings:
     problems: list[Problem] = field(default_factory=list)
     accepted: list[tuple[Problem, DataException]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """Noticed, not stopping: a number stored as text, a hidden row, a stray CSV ..."""
 
 
 def _matches(problem: Problem, exc: DataException) -> bool:
