@@ -3,9 +3,10 @@
 CommonMark decides whether `**` opens or closes by looking at the characters around it; a
 closing `**` after Chinese punctuation and before a Chinese character (``**总结。**下文``) is
 not right-flanking, so the asterisks stay literal.  Following the "CJK-friendly" amendment
-proposed for CommonMark, a CJK character on the other side counts like whitespace in the
-punctuation clause of the flanking rules.  markdown-it-py has no hook for this, so the inline
-parser is given a state class whose `scanDelims` applies the amended rule.
+proposed for CommonMark, a CJK character (CJK punctuation included) on either side counts like
+whitespace in the punctuation clause of the flanking rules, so ``**总结。**2023`` closes too.
+markdown-it-py has no hook for this, so the inline parser is given a state class whose
+`scanDelims` applies the amended rule.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ class CJKStateInline(StateInline):
         last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
         next_punct = isMdAsciiPunct(ord(nxt)) or isPunctChar(nxt)
         last_white, next_white = isWhiteSpace(ord(last)), isWhiteSpace(ord(nxt))
-        left = not (next_white or (next_punct and not (last_white or last_punct or is_cjk(last))))
-        right = not (last_white or (last_punct and not (next_white or next_punct or is_cjk(nxt))))
+        # -- CJK punctuation next to the run counts as CJK too: **总结。**2023 closes after 。 --
+        cjk = is_cjk(last) or is_cjk(nxt)
+        left = not (next_white or (next_punct and not (last_white or last_punct or cjk)))
+        right = not (last_white or (last_punct and not (next_white or next_punct or cjk)))
         can_open = left and (canSplitWord or not right or last_punct)
         can_close = right and (canSplitWord or not left or next_punct)
         return Scanned(can_open, can_close, count)
