@@ -15,6 +15,9 @@ HOMES = {
     "click": "cli.py",
     "xlsxwriter": "docx/chart.py",
     "pandas": "api.py",
+    # -- the formula engine is slow to import: only new-edition and recalc load it --
+    "formulas": "data/recalc.py",
+    "schedula": "data/recalc.py",
 }
 # -- a layer may import only the layers listed, plus the leaf modules every layer shares: errors,
 # model, house, and the guards on input and output (limits, intake, cache, atomic, workers) --

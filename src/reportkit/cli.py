@@ -327,6 +327,37 @@ def new_edition(ctx: click.Context, year: int, from_year: int | None, project: P
 @main.command(
     epilog="""\b
 Examples:
+  reportkit recalc --year 2025
+  reportkit recalc --year 2025 --all
+""",
+)
+@year_option
+@project_option
+@click.option("--all", "everything", is_flag=True, help="Compute every formula again, not only those without a value.")
+@click.pass_context
+def recalc(ctx: click.Context, year: int, project: Path, everything: bool) -> None:
+    """Compute and save the values of formulas in the workbooks of YEAR, without Excel.
+
+    Only formulas without a saved value, unless --all.  All workbooks are written together, or none
+    is: a formula that cannot be computed (each one is listed) leaves them as they were.
+    """
+    from .data.recalc import recalc_edition
+
+    try:
+        done = recalc_edition(project.resolve(), year, everything)
+    except ReportkitError as exc:
+        _fail(ctx, exc)
+        return
+    for rel, count in done:
+        if count:
+            say(f"{rel}: {count} value{'s' if count != 1 else ''} computed")
+    total = sum(count for _rel, count in done)
+    say(f"{total} formula value{'s' if total != 1 else ''} saved in datasets/{year}" if total else "nothing to compute")
+
+
+@main.command(
+    epilog="""\b
+Examples:
   reportkit diff --from 2024 --to 2025
   reportkit diff --from 2024 --to 2025 --json > changes.json
 """

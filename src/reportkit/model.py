@@ -37,6 +37,8 @@ class Provenance:
     template: str = ""
     """The template that printed it (`templates/...`), for a number printed in the text."""
     line: int | None = None
+    formulas: tuple[str | None, ...] = ()
+    """Per cell of `cells`, the formula that computed its value in the workbook (None for a typed value)."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,11 @@ def _entry(where: dict[str, Any], p: Provenance) -> dict[str, Any]:
         "printed": p.printed,
         "value": p.value,
         "metric": p.metric,
-        "cells": [{"file": f, "sheet": s, "cell": c} for f, s, c in p.cells],
+        "cells": [
+            # -- a value computed in the workbook names its formula: "where does 294.16 come from?" --
+            {"file": f, "sheet": s, "cell": c, **({"formula": formula} if formula else {})}
+            for (f, s, c), formula in zip(p.cells, p.formulas or [None] * len(p.cells))
+        ],
     }
     if p.illustrative:
         entry["illustrative"] = True

@@ -6,6 +6,8 @@ sheet and cell, so that one run reports all of them.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as _dt
 import difflib
 import io
@@ -53,6 +55,8 @@ _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue002]")
 YES = {"是", "yes", "y", "true", "1", "示例"}
 NO = {"否", "no", "n", "false", "0", ""}
+# -- what Excel saves as the value of a formula that failed --
+_EXCEL_ERRORS = frozenset({"#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#NULL!", "#SPILL!", "#CALC!"})
 
 
 def _clean_string(text: str) -> str:
@@ -124,11 +128,17 @@ class _SheetReader:
         self.sheet = sheet.title
         self.problems = problems
         self.uncached: set[tuple[int, int]] = set()
+        self.header_row: int | None = None
+        """Set once the header is found: formula cells below it that read empty data cells wait for them."""
+        self._waits: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
+        self._labelled: list[int] | None = None
+        self._budget = 2_000_000  # -- cells looked at to find what formulas wait for, per sheet --
 
     def ref(self, row: int, col: int) -> CellRef:
         from openpyxl.utils import get_column_letter
 
-        return CellRef(self.file, self.sheet, f"{get_column_letter(col)}{row}")
+        formula = self.cells.formulas.get((row, col))
+        return CellRef(self.file, self.sheet, f"{get_column_letter(col)}{row}", formula=formula)
 
     def problem(self, code: str, message: str, row: int | None = None, col: int | None = None) -> None:
         cell = self.ref(row, col).cell if row is not None and col is not None else None
@@ -139,19 +149,124 @@ class _SheetReader:
         self.problems.append(Problem(code, message, where, hint=hint, warning=True))
 
     def value(self, row: int, col: int) -> Any:
+        """The cell's value; a formula's saved value, or None (reported once) when it has none, shows
+        an error (#DIV/0!) or is computed from data cells still empty."""
         v = self.cells.values.get((row, col))
         if isinstance(v, str):
             v = _clean_string(v)
-        f = self.cells.formulas.get((row, col)) if v is None else None
-        if f is not None and (row, col) not in self.uncached:
-            self.uncached.add((row, col))
-            self.problem(
-                "formula_not_cached",
-                f"formula {f} has no saved value; open and save the workbook in Excel or LibreOffice",
-                row,
-                col,
-            )
+        f = self.cells.formulas.get((row, col))
+        if f is None:
+            return v
+        waits = self._waiting_for(row, col)
+        first = (row, col) not in self.uncached
+        self.uncached.add((row, col))
+        if waits:
+            if first:
+                from openpyxl.utils import get_column_letter
+
+                names = [f"{get_column_letter(c)}{r}" for r, c in waits]
+                shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
+                self.problems.append(
+                    Problem(
+                        "missing",
+                        f"formula {f} reads {shown}, still empty: its value follows once "
+                        f"{'they are' if len(names) > 1 else 'it is'} filled",
+                        Location(self.file, self.sheet, self.ref(row, col).cell),
+                        hint=f"fill {shown}, then run reportkit recalc{self._year_option()} (or save the "
+                        "workbook in Excel or LibreOffice)",
+                    )
+                )
+            return None
+        if v is None:
+            if first:
+                self.problem(
+                    "formula_not_cached",
+                    f"formula {f} has no saved value; run reportkit recalc{self._year_option()} (computes it "
+                    "without Excel), or open and save the workbook in Excel or LibreOffice",
+                    row,
+                    col,
+                )
+            return None
+        if isinstance(v, str) and v in _EXCEL_ERRORS:
+            if first:
+                self.problem(
+                    "formula_error", f"formula {f} gives the error {v}; correct the formula or what it reads", row, col
+                )
+            return None
         return v
+
+    def _year_option(self) -> str:
+        parts = self.file.split("/")
+        return f" --year {parts[1]}" if len(parts) > 2 and parts[0] == "datasets" and parts[1].isdigit() else ""
+
+    def _waiting_for(self, row: int, col: int) -> tuple[tuple[int, int], ...]:
+        """The empty data cells (row, column) that the formula at (row, col) reads, directly or through
+        formulas of this sheet; () above the header or for a formula that reads no empty data cell."""
+        if self.header_row is None or row <= self.header_row:
+            return ()
+        # -- depth-first without recursion (a chain of formulas across a thousand columns is fine);
+        # a formula met again on its own path is a cycle, which waits for nothing more --
+        stack = [(row, col)]
+        read: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        while stack:
+            cell = stack[-1]
+            if cell in self._waits:
+                stack.pop()
+                continue
+            if cell not in read:
+                read[cell] = self._reads(self.cells.formulas[cell])
+            reads = read[cell]
+            todo = [c for c in reads if c in self.cells.formulas and c not in self._waits and c not in stack]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            found = {c for c in reads if c not in self.cells.formulas}
+            for c in reads:
+                found.update(self._waits.get(c, ()) if c in self.cells.formulas else ())
+            self._waits[cell] = tuple(sorted(found))
+        return self._waits[row, col]
+
+    def _reads(self, formula: str) -> list[tuple[int, int]]:
+        """The data cells of this sheet that `formula` reads: formula cells, and empty cells of
+        labelled rows below the header.  The work is bounded: past it, formulas wait for nothing."""
+        from openpyxl.formula.tokenizer import Token, Tokenizer
+        from openpyxl.utils.cell import range_boundaries
+
+        try:
+            tokens = Tokenizer(formula).items
+        except Exception:  # the tokenizer raises plain errors on a malformed formula
+            return []
+        assert self.header_row is not None
+        if self._labelled is None:
+            self._labelled = sorted(
+                r for r in self.cells.rows if r > self.header_row and _text(self.cells.values.get((r, 1))) != ""
+            )
+        out: list[tuple[int, int]] = []
+        for token in tokens:
+            if token.type != Token.OPERAND or token.subtype != Token.RANGE:
+                continue
+            where, _sep, ref = token.value.rpartition("!")
+            if where and where.strip("'").replace("''", "'") != self.sheet:
+                continue
+            try:
+                c0, r0, c1, r1 = range_boundaries(ref.replace("$", ""))
+            except ValueError:
+                continue
+            rows = self._labelled[
+                bisect.bisect_left(self._labelled, r0 or 1) : bisect.bisect_right(
+                    self._labelled, r1 or self.cells.max_row
+                )
+            ]
+            cols = range(max(c0 or 1, 2), min(c1 or self.cells.max_column, self.cells.max_column) + 1)
+            self._budget -= len(rows) * len(cols)
+            if self._budget < 0:
+                return []
+            for r in rows:
+                for c in cols:
+                    if (r, c) in self.cells.formulas or _text(self.cells.values.get((r, c))) == "":
+                        out.append((r, c))
+        return out
 
     def row_empty(self, row: int, _max_col: int = 0) -> bool:
         return all(_text(self.value(row, c)) == "" for c in self.cells.rows.get(row, ()))
@@ -240,7 +355,7 @@ class _SheetReader:
         if row > max_row:
             self.problem("missing", "no header row after the metadata block", row, 1)
             return None
-        header_row = row
+        header_row = self.header_row = row
         columns = self._header(header_row, max_col)
         unit = _text(meta.get("单位"))
         table = RawTable(
@@ -424,7 +539,7 @@ class _SheetReader:
             for column, col in zip(table.columns, cols):
                 raw = self.value(row, col)
                 ref = self.ref(row, col)
-                refs.append(CellRef(ref.file, ref.sheet, ref.cell, True) if table.illustrative else ref)
+                refs.append(dataclasses.replace(ref, illustrative=True) if table.illustrative else ref)
                 numeric = is_series or column.unit is not None
                 values.append(self._scalar(raw, numeric, row, col, assumption))
             first = self.value(row, 1)

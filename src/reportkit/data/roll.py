@@ -11,6 +11,13 @@ Rules, per series sheet (years as columns), driven by the date the data stands a
 - a forecast value typed over a growth assumption was made on the old base: it is cleared, so the
   assumption computes it on the new actual (a value without an assumption stays, and `check`
   lists it as `stale_forecast` until the analyst revises it).
+Formulas are kept.  In a year that turns actual, a formula reaching outside its own column (a
+forecast chain such as ``=E9*1.18``) is cleared for the actual to be entered, while one within its
+column (a total ``=SUM(F5:F8)``, a share) stays; a formula in a year that stays forecast stays (it
+recomputes on the new base); a new year column takes the formulas of the column before it, moved
+one column on (in a new actual year, only those within their column).  Every formula's value is then
+computed and saved (see :mod:`.recalc`), and the workbook's charts are carried over whole, their
+ranges extended to a year column appended right after them.
 Record sheets are copied unchanged.  Every emptied or new cell is something the analyst must
 fill; `reportkit check` lists each as `missing`.
 """
@@ -70,14 +77,45 @@ def _date_of(value: Any) -> DateValue | None:
     return date if date is not None and date.day is not None else None
 
 
-def roll_sheet(ws: Worksheet, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> None:
-    """Roll one worksheet forward in place (see the module docstring); record sheets are left alone."""
+def _is_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _within_column(formula: str, sheet: str, col: int) -> bool:
+    """True when every reference of `formula` is a cell or range of column `col` of this sheet."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        tokens = Tokenizer(formula).items
+    except Exception:  # the tokenizer raises plain errors on a malformed formula
+        return False
+    for token in tokens:
+        if token.type != Token.OPERAND or token.subtype != Token.RANGE:
+            continue
+        where, _sep, ref = token.value.rpartition("!")
+        if where and where.strip("'").replace("''", "'") != sheet:
+            return False
+        try:
+            min_col, _r0, max_col, _r1 = range_boundaries(ref.replace("$", ""))
+        except ValueError:
+            return False  # -- a defined name: where it points is not known here --
+        if min_col != col or max_col != col:
+            return False
+    return True
+
+
+def roll_sheet(ws: Worksheet, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> tuple[int, int] | None:
+    """Roll one worksheet forward in place (see the module docstring); record sheets are left alone.
+
+    Returns (last year column before, column appended) when a year column was appended after the
+    others, for the charts that draw the years."""
     header = _header_row(ws)
     if header is None:
-        return
+        return None
     years = _years(ws, header)
     if not years or len(years) != sum(1 for c in ws[header][1:] if c.value not in (None, "")):
-        return  # -- a record table --
+        return None  # -- a record table --
     own = _as_of_cell(ws, header)
     own_date = _date_of(own.value) if own is not None else None
     if own_date is not None:
@@ -92,15 +130,18 @@ def roll_sheet(ws: Worksheet, old_as_of: DateValue, new_as_of: DateValue, new_en
     for col, year in turned:
         ws.cell(header, col).value = year
         for r in rows:
-            ws.cell(r, col).value = None
+            cell = ws.cell(r, col)
+            if not (_is_formula(cell.value) and _within_column(cell.value, ws.title, col)):
+                cell.value = None
     if not forecast_cols and actual and actual[-1] == old_last and new_last > old_last:
-        _add_column(ws, header, max(c for c, _y, _f in years), new_last, False, rows)
-        return
+        last = max(c for c, _y, _f in years)
+        return last, _add_column(ws, header, last, new_last, False, rows)
     if turned:
         _recompute_on_new_base(ws, rows, [(c, y) for c, y in forecast_cols if y > new_last])
     last_col, last_year, last_forecast = max(years)
     if last_forecast and last_year == new_end - 1:
-        _add_column(ws, header, last_col, new_end, True, rows)
+        return last_col, _add_column(ws, header, last_col, new_end, True, rows)
+    return None
 
 
 def _recompute_on_new_base(ws: Worksheet, rows: list[int], forecasts: list[tuple[int, int]]) -> None:
@@ -113,12 +154,18 @@ def _recompute_on_new_base(ws: Worksheet, rows: list[int], forecasts: list[tuple
         if data_row is None:
             continue
         for col, _year in forecasts:
-            if ws.cell(r, col).value not in (None, ""):
+            # -- a formula over the assumption recomputes on the new base by itself --
+            if ws.cell(r, col).value not in (None, "") and not _is_formula(ws.cell(data_row, col).value):
                 ws.cell(data_row, col).value = None
 
 
-def _add_column(ws: Worksheet, header: int, after: int, year: int, forecast: bool, rows: list[int]) -> None:
-    """Insert an empty year column after column `after`, formatted like it."""
+def _add_column(ws: Worksheet, header: int, after: int, year: int, forecast: bool, rows: list[int]) -> int:
+    """Insert a year column after column `after`, formatted like it, and return its number.  Its cells
+    are empty but for the formulas of column `after` moved one column on: all of them in a forecast
+    year but a growth assumption's (the analyst's to enter), only those within their column in an
+    actual year (totals, shares)."""
+    from openpyxl.formula.translate import Translator
+
     col = after + 1
     if any(ws.cell(r, col).value not in (None, "") for r in [header, *rows]):
         ws.insert_cols(col)
@@ -127,12 +174,19 @@ def _add_column(ws: Worksheet, header: int, after: int, year: int, forecast: boo
         src, dst = ws.cell(r, after), ws.cell(r, col)
         if src.has_style:
             dst._style = copy.copy(src._style)
-        if r != header:
-            dst.value = None
+        if r == header:
+            continue
+        dst.value = None
+        if _is_formula(src.value) and (
+            (forecast and not ASSUMPTION_LABEL.match(str(ws.cell(r, 1).value).strip()))
+            or _within_column(src.value, ws.title, after)
+        ):
+            dst.value = Translator(src.value, origin=src.coordinate).translate_formula(dst.coordinate)
     letter = ws.cell(header, after).column_letter
     width = ws.column_dimensions[letter].width
     if width:
         ws.column_dimensions[ws.cell(header, col).column_letter].width = width
+    return col
 
 
 def new_edition(
@@ -150,6 +204,8 @@ def new_edition(
     from ..atomic import publish_folder
     from ..intake import read_file, resolved_inside
     from .excel import workbook_problems
+    from .recalc import recalculate
+    from .workbook_charts import Extension, carry_charts, refresh_caches
 
     if resolved_inside(project / "datasets", project) is None:
         raise DataError(
@@ -189,11 +245,27 @@ def new_edition(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(io.BytesIO(data))
+        extension: Extension = {}
         for ws in wb.worksheets:
             if not ws.title.startswith(("_", "#")):
-                roll_sheet(ws, old_as_of, new_as_of, year + horizon)
+                added = roll_sheet(ws, old_as_of, new_as_of, year + horizon)
+                if added is not None:
+                    extension.setdefault(ws.title, []).append(added)
         out = io.BytesIO()
         wb.save(out)
-        books[path.name] = out.getvalue()
+        new_rel = f"datasets/{year}/{path.name}"
+        rolled = carry_charts(data, out.getvalue(), new_rel, extension)
+        # -- openpyxl saves formulas without their values: compute them all, as Excel would on opening --
+        rolled, _count = recalculate(rolled, new_rel, everything=True, partial=True)
+        books[path.name] = refresh_caches(rolled, _cell_values(rolled, new_rel))
     publish_folder(dst, books)
     return [dst / name for name in books]
+
+
+def _cell_values(data: bytes, rel: str) -> Any:
+    """(sheet, row, column) -> the value the workbook `data` holds or saved for that cell."""
+    from .recalc import read_workbook
+
+    book = read_workbook(data, rel)
+    values = {**book.values, **book.cached}
+    return lambda sheet, row, col: values.get((sheet, row, col))

@@ -40,6 +40,8 @@ class CellRef:
     cell: str
     illustrative: bool = field(default=False, compare=False)
     """The cell belongs to a table flagged 示例: whatever is computed from it is illustrative too."""
+    formula: str | None = field(default=None, compare=False)
+    """The formula whose saved value the cell holds (``=E9*(1+E10/100)``), if any."""
 
     def __str__(self) -> str:
         return f"{self.file} [{self.sheet}] {self.cell}"

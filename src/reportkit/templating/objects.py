@@ -38,6 +38,7 @@ def provenance(value: Any, printed: str) -> Provenance | None:
         getattr(value, "expr", "") or refs[-1].cell,
         tuple((r.file, r.sheet, r.cell) for r in refs),
         any(r.illustrative for r in refs),
+        formulas=tuple(r.formula for r in refs),
     )
 
 
