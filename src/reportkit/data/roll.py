@@ -263,9 +263,17 @@ def new_edition(
 
 
 def _cell_values(data: bytes, rel: str) -> Any:
-    """(sheet, row, column) -> the value the workbook `data` holds or saved for that cell."""
+    """(sheet, row, column) -> the value the workbook `data` holds or saved for that cell; the
+    workbook is read on the first call only (most have no chart to ask)."""
     from .recalc import read_workbook
 
-    book = read_workbook(data, rel)
-    values = {**book.values, **book.cached}
-    return lambda sheet, row, col: values.get((sheet, row, col))
+    values: dict[tuple[str, int, int], Any] = {}
+
+    def lookup(sheet: str, row: int, col: int) -> Any:
+        if not values:
+            book = read_workbook(data, rel)
+            values.update(book.values)
+            values.update(book.cached)
+        return values.get((sheet, row, col))
+
+    return lookup
