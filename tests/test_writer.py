@@ -206,5 +206,5 @@ def test_missing_style_in_reference_is_named(tmp_path: Path) -> None:
 
 def test_column_widths_fill_the_text_width() -> None:
     t = sample().blocks[-1]
-    widths = column_widths(t, 8300)
+    widths = column_widths(t, 8300).widths
     assert sum(widths) == 8300 and all(w > 0 for w in widths)

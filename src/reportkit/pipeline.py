@@ -438,20 +438,34 @@ def deliver(
     pdf_blob = None
     pages = 0
     if pdf:
-        from .pdf import Office, pdf_pages
+        from .pdf import FIT_PASSES, Office, charts_to_fit, pdf_pages
 
         progress(f"PDF of {client or 'the edition'} (LibreOffice)")
         t0 = time.perf_counter()
         with contextlib.ExitStack() as own:
             lo = office or own.enter_context(Office())
-            document = _lay_out(lo, document, blob)
-            t1 = time.perf_counter()
-            # -- reportkit's own DOCX, with the pages LibreOffice reported, is written and checked
-            #    while it exports --
-            blob = _write(prepared, document)
-            verify_docx(blob)
-            written = time.perf_counter() - t1
-            pdf_blob = lo.pdf(last=last)
+            fit: dict[int, float] = {}
+            charts = {b.number for b in document.blocks if isinstance(b, Figure)}
+            tables = {b.number for b in document.blocks if isinstance(b, Table)}
+            written = 0.0
+            for attempt in range(FIT_PASSES):
+                paged = _lay_out(lo, document, blob)
+                t1 = time.perf_counter()
+                # -- reportkit's own DOCX, with the pages LibreOffice reported, is written and checked
+                #    while it exports --
+                blob = _write(prepared, paged, fit)
+                verify_docx(blob)
+                written += time.perf_counter() - t1
+                final = attempt == FIT_PASSES - 1
+                exported = lo.pdf(last=last and final)
+                # -- a chart that left the foot of the page before it empty is drawn shorter to fit there --
+                shorter = {} if final else charts_to_fit(exported, charts, fit, tables)
+                if not shorter:
+                    break
+                fit.update(shorter)
+                blob = _write(prepared, paginate(document, None), fit)
+            document = paged
+        pdf_blob = exported
         pages = pdf_pages(pdf_blob)
         timings.add("write", written)
         timings.add("pdf", time.perf_counter() - t0 - written)
@@ -470,11 +484,11 @@ def deliver(
     return RenderResult(target, document, timings, 0, pdf_path, pages)
 
 
-def _write(prepared: Prepared, document: Document) -> bytes:
+def _write(prepared: Prepared, document: Document, fit: dict[int, float] | None = None) -> bytes:
     from .docx import write_docx
 
     try:
-        return write_docx(document, prepared.reference)
+        return write_docx(document, prepared.reference, fit)
     except StyleError as exc:
         raise StyleError(
             exc.message, Location(_shown(prepared.manifest.root, prepared.reference)), code=exc.code

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 from collections.abc import Callable
+from math import ceil, floor
 
 from lxml import etree
 
@@ -62,6 +63,12 @@ def _hex(color: str) -> str:
     return color.lstrip("#").upper()
 
 
+def _tint(color: str, amount: float) -> str:
+    """`color` mixed with `amount` of white, as hex digits."""
+    rgb = [int(_hex(color)[i : i + 2], 16) for i in (0, 2, 4)]
+    return "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
 def _solid(parent: etree._Element, color: str) -> None:
     _a(_a(parent, "solidFill"), "srgbClr", val=_hex(color))
 
@@ -87,10 +94,11 @@ def _sp_pr(
 ) -> etree._Element:
     sp = _c(parent, "spPr")
     if pattern and fill:
-        # -- forecast points: the series colour in diagonal stripes, readable in print and in grey --
+        # -- forecast points: the series colour in diagonal stripes over a pale tint of it, so a stack
+        #    of forecast segments still shows whose colour each is, in print and in grey --
         patt = _a(sp, "pattFill", prst="wdUpDiag")
         _a(_a(patt, "fgClr"), "srgbClr", val=_hex(fill))
-        _a(_a(patt, "bgClr"), "srgbClr", val="FFFFFF")
+        _a(_a(patt, "bgClr"), "srgbClr", val=_tint(fill, 0.7))
     elif fill:
         _solid(sp, fill)
     elif fill is None and line is not None:
@@ -151,7 +159,8 @@ def _col(i: int) -> str:
 
 
 def number_format(values: list[float | None], percent: bool = False) -> str:
-    """The fewest decimals (at most two) that print every value as the data has it."""
+    """The fewest decimals that print every value as the data has it, but no more than three
+    significant digits of the largest value call for: 15,151 not 15,150.57, 428.7 not 428.67."""
     decimals = 0
     for v in values:
         if v is None:
@@ -162,8 +171,24 @@ def number_format(values: list[float | None], percent: bool = False) -> str:
                 break
         else:
             decimals = 2
+    top = max((abs(v) for v in values if v is not None), default=0.0)
+    if top > 0:
+        from math import floor, log10
+
+        decimals = min(decimals, max(0, 2 - floor(log10(top))))
     base = "#,##0" + ("." + "0" * decimals if decimals else "")
     return base + '"%"' if percent else base
+
+
+def nice_step(span: float, ticks: int = 4) -> float:
+    """A round tick interval (1, 2, 2.5 or 5 times a power of ten) giving about `ticks` intervals over `span`."""
+    from math import floor, log10
+
+    if span <= 0:
+        return 1.0
+    raw = span / ticks
+    power = 10.0 ** floor(log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
 
 
 class _Book:
@@ -281,6 +306,7 @@ def _axes(
     secondary: bool = False,
     hidden: bool = False,
     bounds: tuple[float, float] | None = None,
+    major: float | None = None,
 ) -> None:
     cat_pos, val_pos = ("l", "b") if bar_dir == "bar" else ("b", "l")
     if secondary:
@@ -305,8 +331,8 @@ def _axes(
     scaling = _c(val, "scaling")
     _c(scaling, "orientation", "minMax")
     if bounds is not None:
-        _c(scaling, "max", _nice(bounds[1]))
-        _c(scaling, "min", _nice(bounds[0]))
+        _c(scaling, "max", repr(float(bounds[1])))
+        _c(scaling, "min", repr(float(bounds[0])))
     _c(val, "delete", 1 if hidden else 0)
     _c(val, "axPos", val_pos)
     if not secondary:
@@ -319,16 +345,8 @@ def _axes(
     _c(val, "crossAx", ids[0])
     _c(val, "crosses", "max" if secondary else "autoZero")
     _c(val, "crossBetween", "between")
-
-
-def _nice(v: float) -> str:
-    """An axis bound rounded to two significant figures, so the ticks fall on round numbers."""
-    if v == 0:
-        return "0"
-    from math import floor, log10
-
-    step = 10 ** (floor(log10(abs(v))) - 1)
-    return repr(float(round(v / step) * step))
+    if major is not None:
+        _c(val, "majorUnit", repr(float(major)))
 
 
 def _forecast_points(ser: etree._Element, spec: ChartSpec, color: str, values: tuple[float | None, ...]) -> None:
@@ -561,19 +579,39 @@ def _build_bar_line(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[
     _c(line, "marker", 1)
     _c(line, "axId", SECONDARY[0])
     _c(line, "axId", SECONDARY[1])
-    # -- bars fill the lower half, the rate line the top third, so their labels never meet --
+    # -- bars fill the lower half, the rate line the top third, so their labels never meet; each axis
+    #    labels only the ticks its own data reach (an Excel format's conditions hide the others) --
     top = max((v for v in bars.values if v is not None), default=1.0)
-    _axes(plot, PRIMARY, spec, spec.unit, axis_format(list(bars.values)), bounds=(0.0, top * 2.0))
+    step = nice_step(top)
+    reach = step * ceil(top / step)
+    base_fmt = axis_format(list(bars.values))
+    _axes(
+        plot,
+        PRIMARY,
+        spec,
+        spec.unit,
+        f'[>{reach:g}]"";{base_fmt}',
+        bounds=(0.0, step * ceil(top * 2.2 / step)),
+        major=step,
+    )
     rates = [v for v in rate.values if v is not None]
     lo, hi = (min(rates), max(rates)) if rates else (0.0, 1.0)
-    span = max(hi - lo, abs(hi) * 0.25, 1.0)
-    # -- the rate reads off its own right-hand axis --
-    # -- its scale starts well below the data to lift the line; below-zero ticks are left blank
-    # (the number format's empty negative section) unless the rates themselves go negative --
-    fmt_axis = axis_format(list(rates), spec.unit2 == "%")
-    if lo >= 0:
-        fmt_axis = f"{fmt_axis};;{fmt_axis}"
-    _axes(plot, SECONDARY, spec, spec.unit2, fmt_axis, secondary=True, bounds=(lo - span * 2.1, hi + span * 0.3))
+    rstep = nice_step(max(hi - lo, abs(hi) * 0.25, 1.0), 3)
+    low_tick = rstep * floor(lo / rstep)
+    rate_fmt = axis_format(list(rates), spec.unit2 == "%")
+    # -- the rate reads off its own right-hand axis, whose scale starts well below the data to lift
+    #    the line above the bars --
+    span = max(hi - low_tick, rstep)
+    _axes(
+        plot,
+        SECONDARY,
+        spec,
+        spec.unit2,
+        f'[<{low_tick - rstep / 100:g}]"";{rate_fmt}',
+        secondary=True,
+        bounds=(rstep * floor((low_tick - span * 2.4) / rstep), rstep * ceil((hi + span * 0.25) / rstep)),
+        major=rstep,
+    )
     return []
 
 
@@ -661,12 +699,13 @@ def drawn_spec(spec: ChartSpec) -> ChartSpec:
 
 
 def aspect(spec: ChartSpec) -> float:
-    """Height over width: room for the plot, the axis labels and the legend below it."""
+    """Height over width: room for the plot, the axis labels and the legend below it, and no more (a
+    tall chart that does not fit leaves a gap at the foot of the page before it)."""
     if spec.kind in ("pie", "donut"):
-        return 0.36
+        return 0.3
     if spec.kind == "barh":
-        return min(0.7, max(0.32, 0.045 * len(spec.categories) + 0.1))
-    return 0.42
+        return min(0.6, max(0.26, 0.038 * len(spec.categories) + 0.1))
+    return 0.32 if len(spec.categories) <= 4 else 0.36
 
 
 def chart_xml(spec: ChartSpec, rel_id: str) -> bytes:

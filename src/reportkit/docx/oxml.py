@@ -85,11 +85,13 @@ def add_bookmark(paragraph: Any, name: str, bid: int) -> None:
     p.append(end)
 
 
-def table_element(
-    style_id: str, widths: list[int], header: list[tuple[str, str, bool]], rows: list[list[tuple[str, str, bool]]]
-) -> Any:
+Cell = tuple[list[str], str, bool]
+"""A table cell: its lines, its paragraph style id, and whether it keeps with the next row."""
+
+
+def table_element(style_id: str, widths: list[int], header: list[Cell], rows: list[list[Cell]]) -> Any:
     """Return a w:tbl: a fixed-layout table in `style_id`, centred, whose first row repeats on every
-    page; each cell is (text, paragraph style id, keep with next)."""
+    page; a cell's lines are separated by line breaks."""
     from lxml import etree
 
     def w(parent: Any, tag: str, **attrs: str) -> Any:
@@ -125,7 +127,7 @@ def table_element(
         w(tr_pr, "cantSplit")
         if head:
             w(tr_pr, "tblHeader")
-        for (text, style, keep), width in zip(cells, widths):
+        for (lines, style, keep), width in zip(cells, widths):
             tc = w(tr, "tc")
             w(w(tc, "tcPr"), "tcW", w=str(width), type="dxa")
             p = w(tc, "p")
@@ -133,10 +135,14 @@ def table_element(
             w(p_pr, "pStyle", val=style)
             if keep:
                 w(p_pr, "keepNext")
-            if text:
-                t = w(w(p, "r"), "t")
-                t.set(qn("xml:space"), "preserve")
-                t.text = clean_text(text)
+            if any(lines):
+                r = w(p, "r")
+                for i, line in enumerate(lines):
+                    if i:
+                        w(r, "br")
+                    t = w(r, "t")
+                    t.set(qn("xml:space"), "preserve")
+                    t.text = clean_text(line)
     return tbl
 
 

@@ -223,9 +223,13 @@ def build_reference(out: Path) -> None:
         _fonts(st, *BODY_FONT, 9, bold=bold)
         _para(st, align=align, line=1.0)
 
+    # -- one list style: a bulleted item is laid out as a numbered one (and as a paragraph), its
+    #    marker written by the writer, not hung in the margin by Word's numbering --
     lb = doc.styles["List Bullet"]
     _fonts(lb, *BODY_FONT, 10.5)
-    _para(lb, line=1.5)
+    for num in lb.element.get_or_add_pPr().findall(qn("w:numPr")):
+        num.getparent().remove(num)
+    _para(lb, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, line=1.5)
     ln = _get(doc, "List Number Plain")
     _para(ln, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, line=1.5)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from ..model import (
     TableOfContents,
 )
 from . import chart, oxml
+from .columns import Grid, lay_out_columns
 from .intake import load_reference
 from .package import drop_styles_with_effects, normalize_package
 from .styles import check_styles
@@ -59,6 +60,10 @@ _SECT_AFTER_PGNUM = [
 ]
 
 
+BULLET = "● "
+"""The marker of a bulleted item, written like the （1） of a numbered one: both are paragraphs of one layout."""
+
+
 def source_text(source: str) -> str:
     return f"数据来源：{source}"
 
@@ -66,7 +71,7 @@ def source_text(source: str) -> str:
 class DocxWriter:
     """Builds one DOCX; `write()` returns its bytes."""
 
-    def __init__(self, reference: Path, shown: str | None = None):
+    def __init__(self, reference: Path, shown: str | None = None, fit: Mapping[int, float] | None = None):
         cleaned = load_reference(reference, shown)
         try:
             self.doc = open_docx(io.BytesIO(cleaned.data))
@@ -84,6 +89,9 @@ class DocxWriter:
                 body.remove(child)
         sec = self.doc.sections[0]
         self.text_width = int((sec.page_width or 0) - (sec.left_margin or 0) - (sec.right_margin or 0))
+        # -- caption number -> height factor of a chart drawn shorter to fit the page before it; a short
+        #    table named there may run over to the next page, as a long one does --
+        self.fit = dict(fit or {})
         self.bookmark_id = 0
         self.heading_index = 0
         self.revision_id = 0
@@ -206,6 +214,7 @@ class DocxWriter:
                 p.add_run(f"（{n}）")
             else:
                 p = self.para("list_bullet")
+                p.add_run(BULLET)
             self.runs(p, item)
 
     def figure(self, block: Figure) -> None:
@@ -217,7 +226,8 @@ class DocxWriter:
         if block.engine == "image" and block.image is None:
             raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
         if block.image is not None:
-            oxml.add_picture(p.add_run(), io.BytesIO(block.image), Emu(self.text_width), self.picture_id)
+            width = int(self.text_width * self.fit.get(block.number, 1.0))
+            oxml.add_picture(p.add_run(), io.BytesIO(block.image), Emu(width), self.picture_id)
         else:
             self.chart_number += 1
             spec = chart.drawn_spec(block.chart)
@@ -227,7 +237,7 @@ class DocxWriter:
                 lambda rel_id: chart.chart_xml(spec, rel_id),
                 chart.workbook_bytes(spec, extra, self.created),
                 self.text_width,
-                int(self.text_width * chart.aspect(spec)),
+                int(self.text_width * chart.aspect(spec) * self.fit.get(block.number, 1.0)),
                 self.chart_number,
                 self.picture_id,
             )
@@ -236,23 +246,34 @@ class DocxWriter:
     def table(self, block: Table) -> None:
         cap = self.caption(block.number, block.title, block.unit_note)
         cap.paragraph_format.keep_with_next = True
-        widths = column_widths(block, self.text_width // 635)  # EMU -> twips
-        keep_together = len(block.rows) <= 10
-        header = [(c.text, self.style_ids["table_heading"], keep_together) for c in block.header]
+        grid = column_widths(block, self.text_width // 635, *self._table_metrics())  # EMU -> twips
+        n = len(block.rows)
+        # -- a short table stays on one page; a long one may run on, but never leaves its caption and
+        #    header with fewer than two rows, nor carries fewer than two rows over to its source note --
+        kept = set(range(n + 1)) if n <= KEEP_WHOLE_ROWS and block.number not in self.fit else {0, 1, n - 1, n}
+        header = [(text, self.style_ids["table_heading"], 0 in kept) for text in grid.cells[0]]
         rows = [
             [
-                (
-                    c.text,
-                    self.style_ids["table_number" if c.numeric else "table_text"],
-                    keep_together and ri < len(block.rows),
-                )
-                for c in row
+                (text, self.style_ids["table_number" if c.numeric else "table_text"], ri in kept)
+                for text, c in zip(grid.cells[ri], row)
             ]
             for ri, row in enumerate(block.rows, start=1)
         ]
         # -- built as one XML fragment: python-docx's cell-by-cell API is ten times slower --
-        self.doc.element.body.sectPr.addprevious(oxml.table_element(self.style_ids["table"], widths, header, rows))
+        self.doc.element.body.sectPr.addprevious(oxml.table_element(self.style_ids["table"], grid.widths, header, rows))
         self.para("source", source_text(block.source))
+
+    def _table_metrics(self) -> tuple[float, float]:
+        """The table text's font size and the cells' left plus right padding, in twips, as the
+        reference's styles set them."""
+        size = self.styles["table_text"].font.size
+        em = size / 635 if size else 180.0
+        margin = 0.0
+        mar = self.styles["table"].element.find(f"{qn('w:tblPr')}/{qn('w:tblCellMar')}")
+        for side in ("left", "right"):
+            el = None if mar is None else mar.find(qn(f"w:{side}"))
+            margin += float(el.get(qn("w:w"), "108")) if el is not None else 108.0
+        return em, margin
 
     def page_break(self, _block: PageBreak) -> None:
         self.para("body").add_run().add_break(WD_BREAK.PAGE)
@@ -327,43 +348,22 @@ def caption_anchor(index: int) -> str:
     return f"_Fig{index + 1:06d}"
 
 
-TABLE_CHAR_TWIPS = 200  # -- one CJK character of the 9 pt table text, with a little air --
+KEEP_WHOLE_ROWS = 6
+"""A table of at most this many rows is never split over two pages."""
 
 
-def column_widths(block: Table, total: int) -> list[int]:
-    """Return column widths in twips that fill `total`.
-
-    Short cells (dates, numbers, names) and headers should not wrap: their length is each
-    column's minimum.  What is left goes to the columns of long text, by how much more they want.
-    """
-
-    def size(text: str) -> float:
-        wide = [ord(ch) > 0x2E7F for ch in text]
-        # -- Word and LibreOffice put a little space where Chinese meets Latin or digits --
-        switches = sum(1 for a, b in zip(wide, wide[1:]) if a != b)
-        return sum(1.0 if w else 0.56 for w in wide) + 0.3 * switches + 1.0  # -- + cell margins --
-
-    cols = list(zip(block.header, *block.rows)) if block.rows else [(h,) for h in block.header]
-    minimum, need = [], []
-    for col in cols:
-        sizes = [size(c.text) for c in col]
-        minimum.append(max([s for s in sizes[1:] if s <= 8.5] + [min(sizes[0], 8.5), 3.0]) * TABLE_CHAR_TWIPS)
-        need.append(max(max(sizes) * TABLE_CHAR_TWIPS, minimum[-1]))
-    if sum(minimum) >= total:
-        widths = [int(m * total / sum(minimum)) for m in minimum]
-    elif sum(need) <= total:
-        widths = [int(n * total / sum(need)) for n in need]
-    else:
-        spare = total - sum(minimum)
-        want = [n - m for n, m in zip(need, minimum)]
-        widths = [int(m + spare * w / sum(want)) for m, w in zip(minimum, want)]
-    widths[-1] += total - sum(widths)
-    return widths
+def column_widths(block: Table, total: int, em: float = 180.0, margin: float = 170.0) -> Grid:
+    """Column widths (twips, summing to `total`) sized from the cells' content, and the lines each
+    cell prints as; see :func:`.columns.lay_out_columns`."""
+    rows = [[c.text for c in block.header]] + [[c.text for c in row] for row in block.rows]
+    return lay_out_columns(rows, total, em, margin)
 
 
-def write_docx(document: Document, reference: Path) -> bytes:
-    """Return the DOCX bytes of `document`, styled by the reference .docx at `reference`."""
-    return DocxWriter(reference).write(document)
+def write_docx(document: Document, reference: Path, fit: Mapping[int, float] | None = None) -> bytes:
+    """Return the DOCX bytes of `document`, styled by the reference .docx at `reference`; `fit` draws
+    the charts it names (by caption number) that much shorter and lets the short tables it names run
+    over to the next page."""
+    return DocxWriter(reference, fit=fit).write(document)
 
 
 __all__ = ["column_widths", "write_docx"]

@@ -1,6 +1,16 @@
 """PDF stage: one headless LibreOffice, driven through UNO, lays out each DOCX and exports its PDF."""
 
-from .layout import PLACEHOLDER, Layout, pdf_pages, read_layout
+from .layout import FIT_PASSES, PLACEHOLDER, Layout, charts_to_fit, pdf_pages, read_layout
 from .office import INSTALL_HINT, Office, find_soffice
 
-__all__ = ["INSTALL_HINT", "PLACEHOLDER", "Layout", "Office", "find_soffice", "pdf_pages", "read_layout"]
+__all__ = [
+    "FIT_PASSES",
+    "INSTALL_HINT",
+    "PLACEHOLDER",
+    "charts_to_fit",
+    "Layout",
+    "Office",
+    "find_soffice",
+    "pdf_pages",
+    "read_layout",
+]

@@ -1,0 +1,69 @@
+"""The default edition's PDF has no half-empty pages: only a chapter's last page may end early.
+
+Measured on the PDF LibreOffice exports (pdftotext's line boxes): the share of the text area below a
+page's last line.  Chapter starts are the pages that open with a level-1 heading of the outline.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli, soffice
+
+from reportkit.pdf.layout import Line, Page, fit_charts, read_pages
+
+pytestmark = pytest.mark.slow
+
+MOST_EMPTY = 0.20
+# -- a level-1 heading: a front part, a chapter or the list of references --
+PART = re.compile(r"^(摘要|核心观点|研究方法与免责声明|第[一二三四五六七八九十]+章|参考资料)")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> list[Page]:
+    if soffice() is None or shutil.which("pdftotext") is None:
+        pytest.skip("needs LibreOffice and pdftotext")
+    out = tmp_path_factory.mktemp("fill") / "report.docx"
+    res = run_cli("render", "--year", "2024", "--pdf", "--output", str(out), cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    found = read_pages(out.with_suffix(".pdf"))
+    assert found is not None
+    return found
+
+
+def test_no_page_but_a_chapters_last_is_more_than_a_fifth_empty(pages: list[Page]) -> None:
+    first = next(i for i, p in enumerate(pages) if p.lines and p.lines[0].text == "摘要")
+    starts = [i for i, p in enumerate(pages) if p.lines and PART.match(p.lines[0].text)]
+    assert len(starts) >= 11, "the front parts and the eight chapters each start a page"
+    loose = [
+        (i + 1, f"{page.empty():.0%}", page.lines[-1].text[:20] if page.lines else "")
+        for i, page in enumerate(pages[first:-1], start=first)
+        if i + 1 not in starts and page.empty() > MOST_EMPTY
+    ]
+    assert not loose, f"pages (physical number, empty share, last line) more than a fifth empty: {loose}"
+
+
+def test_the_report_stays_in_the_genres_length(pages: list[Page]) -> None:
+    assert 30 <= len(pages) <= 46
+
+
+def test_a_chart_pushed_over_is_drawn_shorter_only_when_that_fills_the_gap() -> None:
+    full = Page([Line(60, 70, "正文")] + [Line(80 + 20 * k, 95 + 20 * k, "正文") for k in range(35)], 60, 780)
+    gap = Page([Line(60, 75, "正文"), Line(80, 560, "正文")], 60, 780)
+    pushed = Page([Line(60, 72, "图表7：某图"), Line(300, 310, "数据来源：某机构"), Line(312, 320, "续")], 60, 780)
+    fit = fit_charts([gap, pushed], charts={7})
+    # -- the block (caption top to source end) is 260 pt; the gap below 560 is 212 pt --
+    assert 7 in fit and 0.6 <= fit[7] < 1.0
+    assert fit_charts([full, pushed], charts={7}) == {}, "no gap, nothing to fit"
+    assert fit_charts([gap, pushed], charts={8}) == {}, "not a chart"
+    assert fit_charts([gap, pushed], charts=(), tables={7}) == {7: 1.0}, "a short table may then run over"
+    tall = Page([Line(60, 72, "图表7：某图"), Line(700, 710, "数据来源：某机构")], 60, 780)
+    assert fit_charts([gap, tall], charts={7}) == {}, "it would have to shrink below 60%"
+
+
+def test_pdf_read_without_pdftotext_is_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    assert read_pages(tmp_path / "none.pdf") is None
