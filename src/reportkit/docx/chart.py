@@ -33,6 +33,8 @@ A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NSMAP = {"c": C_NS, "a": A_NS, "r": R_NS}
 FORECAST_LEGEND = "预测值（E）"
+FORECAST_PART = "（预测）"
+"""Suffix of the series that holds a line's forecast points (see :func:`drawn_spec`)."""
 TOTAL_NAME = "合计"
 SHEET = "Sheet1"
 # -- axis ids: any unique unsigned numbers (negative ones, python-pptx's default, fail validation) --
@@ -261,24 +263,53 @@ def _val(ser: etree._Element, book: _Book, si: int, fmt: str) -> None:
             _c(_c(cache, "pt", idx=str(i)), "v").text = repr(float(v))
 
 
+def _label_flags(percent: bool) -> list[tuple[str, int]]:
+    return [
+        ("showLegendKey", 0),
+        ("showVal", 0 if percent else 1),
+        ("showCatName", 0),
+        ("showSerName", 0),
+        ("showPercent", 1 if percent else 0),
+        ("showBubbleSize", 0),
+    ]
+
+
 def _labels(
-    parent: etree._Element, fmt: str, pos: str | None, color: str = TEXT_COLOR, show: bool = True, percent: bool = False
+    parent: etree._Element,
+    fmt: str,
+    pos: str | None,
+    color: str = TEXT_COLOR,
+    show: bool = True,
+    percent: bool = False,
+    skip: list[int] | None = None,
+    outside: list[int] | None = None,
 ) -> None:
+    """Data labels of a series; `skip` points get none, `outside` points (a pie's thin slices, too
+    narrow to hold their label) get theirs outside the slice, in the text colour."""
     d = _c(parent, "dLbls")
     if not show:
         _c(d, "delete", 1)
         return
+    for i in skip or []:
+        lbl = _c(d, "dLbl")
+        _c(lbl, "idx", i)
+        _c(lbl, "delete", 1)
+    for i in outside or []:
+        lbl = _c(d, "dLbl")
+        _c(lbl, "idx", i)
+        _c(lbl, "numFmt", formatCode=fmt, sourceLinked="0")
+        _c(lbl, "spPr").append(etree.Element(f"{{{A_NS}}}noFill"))
+        _tx_pr(lbl, LABEL_SIZE, TEXT_COLOR)
+        _c(lbl, "dLblPos", "outEnd")
+        for flag, on in _label_flags(percent):
+            _c(lbl, flag, on)
     _c(d, "numFmt", formatCode=fmt, sourceLinked="0")
     _c(d, "spPr").append(etree.Element(f"{{{A_NS}}}noFill"))
     _tx_pr(d, LABEL_SIZE, color)
     if pos:
         _c(d, "dLblPos", pos)
-    _c(d, "showLegendKey", 0)
-    _c(d, "showVal", 0 if percent else 1)
-    _c(d, "showCatName", 0)
-    _c(d, "showSerName", 0)
-    _c(d, "showPercent", 1 if percent else 0)
-    _c(d, "showBubbleSize", 0)
+    for flag, on in _label_flags(percent):
+        _c(d, flag, on)
 
 
 def axis_format(values: list[float | None], percent: bool = False) -> str:
@@ -408,12 +439,13 @@ def _line_series(
     _c(ser, "order", si)
     _tx(ser, book, si)
     legend_only = s.name == FORECAST_LEGEND
+    part = s.name.endswith(FORECAST_PART)
     _sp_pr(
         ser,
         line=None if hidden_line else color,
         line_width=22225,
         no_line=hidden_line,
-        dash="dash" if legend_only else None,
+        dash="dash" if legend_only or part else None,
     )
     marker = _c(ser, "marker")
     if hidden_line or legend_only:
@@ -421,8 +453,8 @@ def _line_series(
     else:
         _c(marker, "symbol", "circle")
         _c(marker, "size", 5)
-        _sp_pr(marker, fill=color, line=color)
-    if dashed_forecast and not hidden_line and not legend_only:
+        _sp_pr(marker, fill="#FFFFFF" if part else color, line=color)
+    if dashed_forecast and not hidden_line and not legend_only and not part:
         # -- the segment into a forecast point is dashed: the line says where estimates begin --
         for i, fc in enumerate(spec.forecast):
             if fc and i < len(s.values) and s.values[i] is not None:
@@ -434,7 +466,13 @@ def _line_series(
                 _sp_pr(m, fill="#FFFFFF", line=color)
                 _c(dpt, "bubble3D", 0)
                 _sp_pr(dpt, line=color, line_width=22225, dash="dash")
-    _labels(ser, fmt, label_pos, color if not hidden_line else TEXT_COLOR, show=labels and not legend_only)
+    # -- where a forecast part joins its actual line, the actual line's label stands for both --
+    joint = [
+        i
+        for i, v in enumerate(s.values)
+        if part and v is not None and not (i < len(spec.forecast) and spec.forecast[i])
+    ]
+    _labels(ser, fmt, label_pos, color if not hidden_line else TEXT_COLOR, show=labels and not legend_only, skip=joint)
     _cat(ser, book)
     _val(ser, book, si, fmt)
     _c(ser, "smooth", 0)
@@ -542,20 +580,26 @@ def _build_stacked(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[i
 
 def _build_line(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[int]:
     real = list(range(len(spec.series)))
+    base = [si for si in real if not spec.series[si].name.endswith(FORECAST_PART)]
+    parts = [si for si in real if si not in base]
     fmt = _values_fmt(spec, list(spec.series), spec.unit)
     chart = _c(plot, "lineChart")
     _c(chart, "grouping", "standard")
     _c(chart, "varyColors", 0)
-    for si in real:
-        _line_series(chart, spec, book, si, _palette(si), fmt, len(real) <= 3)
+    for k, si in enumerate(base):
+        _line_series(chart, spec, book, si, _palette(k), fmt, len(base) <= 3)
+    for si in parts:
+        k = next(k for k, b in enumerate(base) if spec.series[b].name + FORECAST_PART == spec.series[si].name)
+        _line_series(chart, spec, book, si, _palette(k), fmt, len(base) <= 3)
     for si, s in enumerate(book.series):
         if s.name == FORECAST_LEGEND:
-            _line_series(chart, spec, book, si, _palette(0), fmt, False)
+            _line_series(chart, spec, book, si, TEXT_COLOR, fmt, False)
     _c(chart, "marker", 1)
     _c(chart, "axId", PRIMARY[0])
     _c(chart, "axId", PRIMARY[1])
     _axes(plot, PRIMARY, spec, spec.unit, _axis_fmt(spec))
-    return [] if len(real) > 1 or _has_forecast(spec) else [0]
+    # -- a forecast part shares its line's legend entry; the dashed key says what dashes mean --
+    return parts if len(base) > 1 or _has_forecast(spec) else [0]
 
 
 def _build_bar_line(plot: etree._Element, spec: ChartSpec, book: _Book) -> list[int]:
@@ -627,7 +671,9 @@ def _build_pie(plot: etree._Element, spec: ChartSpec, book: _Book, *, hole: int 
         _c(dpt, "idx", i)
         _c(dpt, "bubble3D", 0)
         _sp_pr(dpt, fill=_palette(i), line="#FFFFFF")
-    _labels(ser, "0.0%", "ctr" if hole is None else None, "#FFFFFF", percent=True)
+    values = [v or 0.0 for v in spec.series[0].values]
+    thin = [i for i, v in enumerate(values) if hole is None and v < 0.1 * sum(values)]
+    _labels(ser, "0.0%", "ctr" if hole is None else None, "#FFFFFF", percent=True, outside=thin)
     _cat(ser, book)
     _val(ser, book, 0, number_format(list(spec.series[0].values)))
     _c(chart, "firstSliceAng", 0)
@@ -684,6 +730,8 @@ def drawn_spec(spec: ChartSpec) -> ChartSpec:
         spec.unit2,
         spec.title,
     )
+    if spec.kind == "line" and _has_forecast(spec):
+        return _split_forecasts(spec)
     if spec.kind != "barh":
         return spec
     order = sorted(range(len(spec.categories)), key=lambda i: -(spec.series[0].values[i] or 0.0))
@@ -698,13 +746,41 @@ def drawn_spec(spec: ChartSpec) -> ChartSpec:
     )
 
 
+def _split_forecasts(spec: ChartSpec) -> ChartSpec:
+    """A line chart's series as two each: the actual values, and the forecast ones (from the last actual
+    point, so the two join), which the chart draws dashed with hollow markers.  Word, WPS and
+    LibreOffice all draw a series' own dash; not all of them draw a dash set on single points."""
+    actual, forecast = [], []
+    last = max((i for i, fc in enumerate(spec.forecast) if not fc), default=-1)
+    for ser in spec.series:
+        values = list(ser.values) + [None] * (len(spec.categories) - len(ser.values))
+        fc = list(spec.forecast) + [False] * (len(values) - len(spec.forecast))
+        actual.append(ChartSeries(ser.name, tuple(None if fc[i] else v for i, v in enumerate(values))))
+        forecast.append(
+            ChartSeries(
+                ser.name + FORECAST_PART, tuple(v if fc[i] or i == last else None for i, v in enumerate(values))
+            )
+        )
+    return ChartSpec(
+        spec.kind, spec.categories, tuple(actual + forecast), spec.forecast, spec.unit, spec.unit2, spec.title
+    )
+
+
+def min_height(spec: ChartSpec, width: int) -> int:
+    """The least height (in the units of `width`) at which every category label and the legend still
+    print: a chart drawn shorter to fit a page keeps at least this."""
+    if spec.kind == "barh":
+        return int(width * aspect(spec))  # -- any shorter, and every other category loses its label --
+    return int(width * (0.26 if spec.kind in ("pie", "donut") else 0.27))
+
+
 def aspect(spec: ChartSpec) -> float:
     """Height over width: room for the plot, the axis labels and the legend below it, and no more (a
     tall chart that does not fit leaves a gap at the foot of the page before it)."""
     if spec.kind in ("pie", "donut"):
         return 0.3
     if spec.kind == "barh":
-        return min(0.6, max(0.26, 0.038 * len(spec.categories) + 0.1))
+        return min(0.6, max(0.26, 0.042 * len(spec.categories) + 0.1))
     return 0.32 if len(spec.categories) <= 4 else 0.36
 
 
@@ -734,7 +810,9 @@ def chart_xml(spec: ChartSpec, rel_id: str) -> bytes:
     sp_plot = _c(plot, "spPr")
     _a(sp_plot, "noFill")
     _line(sp_plot, None)
-    _legend(chart, hide, "r" if spec.kind in ("pie", "donut") else "b")
+    # -- a legend of many lines goes to the right, where it costs width, not the plot's height --
+    many = sum(1 for se in spec.series if not se.name.endswith(FORECAST_PART)) > 4
+    _legend(chart, hide, "r" if spec.kind in ("pie", "donut") or (spec.kind == "line" and many) else "b")
     _c(chart, "plotVisOnly", 1)
     _c(chart, "dispBlanksAs", "gap")
     sp = _c(space, "spPr")
@@ -748,4 +826,13 @@ def chart_xml(spec: ChartSpec, rel_id: str) -> bytes:
     return xml
 
 
-__all__ = ["KINDS", "aspect", "chart_xml", "drawn_spec", "extra_series", "number_format", "workbook_bytes"]
+__all__ = [
+    "KINDS",
+    "aspect",
+    "chart_xml",
+    "drawn_spec",
+    "extra_series",
+    "min_height",
+    "number_format",
+    "workbook_bytes",
+]

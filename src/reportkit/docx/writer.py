@@ -237,7 +237,10 @@ class DocxWriter:
                 lambda rel_id: chart.chart_xml(spec, rel_id),
                 chart.workbook_bytes(spec, extra, self.created),
                 self.text_width,
-                int(self.text_width * chart.aspect(spec) * self.fit.get(block.number, 1.0)),
+                max(
+                    int(self.text_width * chart.aspect(spec) * self.fit.get(block.number, 1.0)),
+                    min(chart.min_height(spec, self.text_width), int(self.text_width * chart.aspect(spec))),
+                ),
                 self.chart_number,
                 self.picture_id,
             )
