@@ -162,7 +162,7 @@ def _col(i: int) -> str:
 
 def number_format(values: list[float | None], percent: bool = False) -> str:
     """The fewest decimals that print every value as the data has it, but no more than three
-    significant digits of the largest value call for: 15,151 not 15,150.57, 428.7 not 428.67."""
+    significant digits of the largest value call for: 15,151 not 15,150.57, 429 not 428.67, 27.4 not 27.43."""
     decimals = 0
     for v in values:
         if v is None:
