@@ -333,6 +333,8 @@ def test_same_column_formulas_stay_and_fill_a_new_actual_year(tmp_path: Path) ->
     counts["A11"] = "合计"
     for col in "BCDEFGH":
         counts[f"{col}11"] = f"=SUM({col}9:{col}10)"
+        if col != "B":
+            counts[f"{col}8"] = f"={chr(ord(col) - 1)}8+1"  # -- years counted on from 2018 --
     wb.save(policies)
     demand = proj / "datasets" / "2024" / "市场需求.xlsx"
     wb = load_workbook(demand)
@@ -345,8 +347,9 @@ def test_same_column_formulas_stay_and_fill_a_new_actual_year(tmp_path: Path) ->
     made = run_cli("new-edition", "--year", "2025", "--project", str(proj))
     assert made.returncode == 0, made.stderr
     new = proj / "datasets" / "2025" / "政策环境.xlsx"
-    totals = formulas_of(new, "政策数量")
+    totals = {c: f for c, f in formulas_of(new, "政策数量").items() if not c.endswith("8")}
     assert totals == {**{f"{c}11": f"=SUM({c}9:{c}10)" for c in "BCDEFGH"}, "I11": "=SUM(I9:I10)"}
+    assert [saved(new, "政策数量")[f"{c}8"] for c in "BCDEFGHI"] == list(range(2018, 2026)), "a year header formula"
     assert saved(new, "政策数量")["H11"] == 26 + 148 and saved(new, "政策数量")["I11"] == 0
     assert formulas_of(proj / "datasets" / "2025" / "市场需求.xlsx", "需求预测") == {"C11": "=C10*0.63"}
     todo = {ln.strip().split(":")[0].split()[-1] for ln in made.stdout.splitlines() if "[政策数量]" in ln}

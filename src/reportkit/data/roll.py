@@ -34,7 +34,12 @@ from ..errors import DataError, Location, ProblemsFound
 from .tables import ASSUMPTION_LABEL, YEAR_HEADER, DateValue, last_actual_year, parse_date_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from openpyxl.worksheet.worksheet import Worksheet
+
+    Shown = Callable[[str, int, int], Any]
+    """(sheet, row, column) -> the value a formula cell shows."""
 
 
 def _header_row(ws: Worksheet) -> int | None:
@@ -49,11 +54,14 @@ def _header_row(ws: Worksheet) -> int | None:
     return row if row <= ws.max_row else None
 
 
-def _years(ws: Worksheet, header: int) -> list[tuple[int, int, bool]]:
-    """(column, year, forecast) of the header's year cells."""
+def _years(ws: Worksheet, header: int, shown: Shown | None = None) -> list[tuple[int, int, bool]]:
+    """(column, year, forecast) of the header's year cells; a year written as a formula (``=B9+1``)
+    by the value it shows."""
     out = []
     for cell in ws[header][1:]:
         value = cell.value
+        if _is_formula(value) and shown is not None:
+            value = shown(ws.title, cell.row, cell.column)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         m = YEAR_HEADER.match("" if value is None else str(value))
@@ -105,15 +113,18 @@ def _within_column(formula: str, sheet: str, col: int) -> bool:
     return True
 
 
-def roll_sheet(ws: Worksheet, old_as_of: DateValue, new_as_of: DateValue, new_end: int) -> tuple[int, int] | None:
+def roll_sheet(
+    ws: Worksheet, old_as_of: DateValue, new_as_of: DateValue, new_end: int, shown: Shown | None = None
+) -> tuple[int, int] | None:
     """Roll one worksheet forward in place (see the module docstring); record sheets are left alone.
+    `shown` gives the value a formula cell shows (its saved or computed value).
 
     Returns (last year column before, column appended) when a year column was appended after the
     others, for the charts that draw the years."""
     header = _header_row(ws)
     if header is None:
         return None
-    years = _years(ws, header)
+    years = _years(ws, header, shown)
     if not years or len(years) != sum(1 for c in ws[header][1:] if c.value not in (None, "")):
         return None  # -- a record table --
     own = _as_of_cell(ws, header)
@@ -245,10 +256,13 @@ def new_edition(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(io.BytesIO(data))
+        shown = (
+            _shown_values(data, rel) if any(c.data_type == "f" for ws in wb.worksheets for c in _headers(ws)) else None
+        )
         extension: Extension = {}
         for ws in wb.worksheets:
             if not ws.title.startswith(("_", "#")):
-                added = roll_sheet(ws, old_as_of, new_as_of, year + horizon)
+                added = roll_sheet(ws, old_as_of, new_as_of, year + horizon, shown)
                 if added is not None:
                     extension.setdefault(ws.title, []).append(added)
         out = io.BytesIO()
@@ -277,3 +291,18 @@ def _cell_values(data: bytes, rel: str) -> Any:
         return values.get((sheet, row, col))
 
     return lookup
+
+
+def _headers(ws: Worksheet) -> Iterator[Any]:
+    """The cells of the sheet's header row, if it has one."""
+    header = _header_row(ws)
+    return iter(ws[header] if header is not None else ())
+
+
+def _shown_values(data: bytes, rel: str) -> Shown:
+    """What each formula of the workbook `data` shows: its saved value, or the value computed now."""
+    from .recalc import evaluate, read_workbook
+
+    book = read_workbook(data, rel)
+    values = {**book.values, **book.cached, **evaluate(book, partial=True)}
+    return lambda sheet, row, col: values.get((sheet, row, col))
