@@ -229,6 +229,21 @@ def test_check_lists_every_formula_without_a_value_and_recalc_fills_them(tmp_pat
 
 
 @pytest.mark.slow
+def test_a_formula_that_gives_an_error_is_named_with_its_error(tmp_path: Path) -> None:
+    proj = copy_default(tmp_path / "proj")
+    book = proj / MARKET.format(year=2024)
+    wb = load_workbook(book)
+    wb["市场规模"]["F10"] = "=E10/(D10-141.34)"
+    wb.save(book)
+    assert run_cli("recalc", "--year", "2024", "--project", str(proj)).returncode == 0
+    assert saved(book, "市场规模")["F10"] == "#DIV/0!"
+    found = [p for p in check_json(proj, 2024) if p["cell"] == "F10" and p["sheet"] == "市场规模"]
+    assert [(p["code"], p["message"]) for p in found] == [
+        ("formula_error", "formula =E10/(D10-141.34) gives the error #DIV/0!; correct the formula or what it reads")
+    ]
+
+
+@pytest.mark.slow
 def test_a_failed_recalc_leaves_every_workbook_as_it_was(tmp_path: Path) -> None:
     proj = copy_default(tmp_path / "proj")
     market_with_formulas(proj / MARKET.format(year=2024), chart=False)
