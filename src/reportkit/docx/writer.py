@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -255,11 +256,9 @@ class DocxWriter:
         #    header with fewer than two rows, nor carries fewer than two rows over to its source note --
         kept = set(range(n + 1)) if n <= KEEP_WHOLE_ROWS and block.number not in self.fit else {0, 1, n - 1, n}
         header = [(text, self.style_ids["table_heading"], 0 in kept) for text in grid.cells[0]]
+        styles = [self.style_ids["table_number" if right else "table_text"] for right in numeric_columns(block)]
         rows = [
-            [
-                (text, self.style_ids["table_number" if c.numeric else "table_text"], ri in kept)
-                for text, c in zip(grid.cells[ri], row)
-            ]
+            [(text, style, ri in kept) for text, style in zip(grid.cells[ri], styles)]
             for ri, row in enumerate(block.rows, start=1)
         ]
         # -- built as one XML fragment: python-docx's cell-by-cell API is ten times slower --
@@ -353,6 +352,19 @@ def caption_anchor(index: int) -> str:
 
 KEEP_WHOLE_ROWS = 6
 """A table of at most this many rows is never split over two pages."""
+
+
+_NUMBER = re.compile(r"[+\-−]?[\d,]+(?:\.\d+)?%?(?:（[^）]*）)?|[—–-]")
+
+
+def numeric_columns(block: Table) -> list[bool]:
+    """Which columns are right-aligned: those (but the first, which names the rows) whose every
+    filled cell is a number, so that a column never mixes alignments."""
+    out = []
+    for i in range(len(block.header)):
+        cells = [row[i] for row in block.rows if i < len(row) and row[i].text.strip()]
+        out.append(i > 0 and bool(cells) and all(c.numeric or _NUMBER.fullmatch(c.text.strip()) for c in cells))
+    return out
 
 
 def column_widths(block: Table, total: int, em: float = 180.0, margin: float = 170.0) -> Grid:
