@@ -373,3 +373,38 @@ def test_same_column_formulas_stay_and_fill_a_new_actual_year(tmp_path: Path) ->
     assert len(lines) == 2
     assert "formula =C10*0.63 reads C10, still empty" in lines[0]
     assert "formula =SUM(I9:I10) reads I9, I10, still empty" in lines[1]
+
+
+@pytest.mark.slow
+def test_cells_right_of_the_years_move_on_with_the_formulas_that_read_them(tmp_path: Path) -> None:
+    proj = copy_default(tmp_path / "proj")
+    policies = proj / "datasets" / "2024" / "政策环境.xlsx"
+    wb = load_workbook(policies)
+    counts = wb["政策数量"]
+    counts["I9"], counts["I10"] = "不完全统计", "=LEN(I9)+H10"  # -- notes right of 2024, where 2025 goes --
+    wb.create_sheet("_核对")["A1"] = "=LEN(政策数量!I9)*政策数量!$H$9"
+    wb.save(policies)
+
+    made = run_cli("new-edition", "--year", "2025", "--project", str(proj))
+    assert made.returncode == 0, made.stderr
+    new = proj / "datasets" / "2025" / "政策环境.xlsx"
+    ws = load_workbook(new)["政策数量"]
+    assert [c.value for c in ws[8]][7:] == [2024, 2025, None]
+    assert (ws["I9"].value, ws["J9"].value, ws["J10"].value) == (None, "不完全统计", "=LEN(J9)+H10")
+    assert formulas_of(new, "_核对") == {"A1": "=LEN(政策数量!J9)*政策数量!$H$9"}
+    assert saved(new, "政策数量")["J10"] == 5 + 148 and saved(new, "_核对")["A1"] == 5 * 26
+
+
+def test_chart_ranges_follow_the_roll() -> None:
+    from reportkit.data.workbook_charts import extend_reference
+
+    appended = {"市场规模": [(11, 12, False)]}
+    assert extend_reference("市场规模!$B$9:$K$9", appended) == "市场规模!$B$9:$L$9"
+    assert extend_reference("'市场规模'!$B$10:$K$10", appended) == "'市场规模'!$B$10:$L$10"
+    assert extend_reference("市场规模!$B$10:$J$10", appended) == "市场规模!$B$10:$J$10", "stops before the end"
+    assert extend_reference("市场规模!$K$9:$K$12", appended) == "市场规模!$K$9:$K$12", "a column: one year"
+    assert extend_reference("其他!$B$9:$K$9", appended) == "其他!$B$9:$K$9"
+    moved = {"市场规模": [(11, 12, True)]}
+    assert extend_reference("市场规模!$B$9:$K$9", moved) == "市场规模!$B$9:$L$9"
+    assert extend_reference("市场规模!$L$9:$M$9", moved) == "市场规模!$M$9:$N$9", "moved on to make room"
+    assert extend_reference("市场规模!$A$10", moved) == "市场规模!$A$10"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,12 +116,12 @@ def _within_column(formula: str, sheet: str, col: int) -> bool:
 
 def roll_sheet(
     ws: Worksheet, old_as_of: DateValue, new_as_of: DateValue, new_end: int, shown: Shown | None = None
-) -> tuple[int, int] | None:
+) -> tuple[int, int, bool] | None:
     """Roll one worksheet forward in place (see the module docstring); record sheets are left alone.
     `shown` gives the value a formula cell shows (its saved or computed value).
 
-    Returns (last year column before, column appended) when a year column was appended after the
-    others, for the charts that draw the years."""
+    Returns (last year column before, column appended, whether the columns right of it moved on)
+    when a year column was appended after the others, for the charts that draw the years."""
     header = _header_row(ws)
     if header is None:
         return None
@@ -145,13 +146,12 @@ def roll_sheet(
             if not (_is_formula(cell.value) and _within_column(cell.value, ws.title, col)):
                 cell.value = None
     if not forecast_cols and actual and actual[-1] == old_last and new_last > old_last:
-        last = max(c for c, _y, _f in years)
-        return last, _add_column(ws, header, last, new_last, False, rows)
+        return _add_column(ws, header, max(c for c, _y, _f in years), new_last, False, rows)
     if turned:
         _recompute_on_new_base(ws, rows, [(c, y) for c, y in forecast_cols if y > new_last])
     last_col, last_year, last_forecast = max(years)
     if last_forecast and last_year == new_end - 1:
-        return last_col, _add_column(ws, header, last_col, new_end, True, rows)
+        return _add_column(ws, header, last_col, new_end, True, rows)
     return None
 
 
@@ -170,16 +170,62 @@ def _recompute_on_new_base(ws: Worksheet, rows: list[int], forecasts: list[tuple
                 ws.cell(data_row, col).value = None
 
 
-def _add_column(ws: Worksheet, header: int, after: int, year: int, forecast: bool, rows: list[int]) -> int:
-    """Insert a year column after column `after`, formatted like it, and return its number.  Its cells
+_CELL_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?\d*)$")
+
+
+def _shift_reference(ref: str, col: int) -> str:
+    """`ref` (B5, $D$3:F9, E:E) with every column from `col` on moved one column right."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    parts = []
+    for part in ref.split(":"):
+        m = _CELL_PART.match(part)
+        # -- a part without a row is a column only in a range (E:E); alone it is a defined name --
+        if m and (m.group(3).strip("$") or ":" in ref) and column_index_from_string(m.group(2).upper()) >= col:
+            part = f"{m.group(1)}{get_column_letter(column_index_from_string(m.group(2).upper()) + 1)}{m.group(3)}"
+        parts.append(part)
+    return ":".join(parts)
+
+
+def _insert_column(ws: Worksheet, col: int) -> None:
+    """Insert an empty column at `col`; what stood there and right of it moves one column on, and so
+    do the references to it in every formula of the workbook (openpyxl moves the cells only)."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    ws.insert_cols(col)
+    for sheet in ws.parent.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not _is_formula(cell.value):
+                    continue
+                try:
+                    tokenizer = Tokenizer(cell.value)
+                except Exception:  # the tokenizer raises plain errors on a malformed formula
+                    continue
+                for token in tokenizer.items:
+                    if token.type != Token.OPERAND or token.subtype != Token.RANGE:
+                        continue
+                    where, sep, ref = token.value.rpartition("!")
+                    target = where.strip("'").replace("''", "'") if sep else sheet.title
+                    if target == ws.title:
+                        token.value = f"{where}{sep}{_shift_reference(ref, col)}"
+                cell.value = tokenizer.render()
+
+
+def _add_column(
+    ws: Worksheet, header: int, after: int, year: int, forecast: bool, rows: list[int]
+) -> tuple[int, int, bool]:
+    """Insert a year column after column `after`, formatted like it; return `after`, the new column and
+    whether columns right of it had to move on (see :func:`_insert_column`).  Its cells
     are empty but for the formulas of column `after` moved one column on: all of them in a forecast
     year but a growth assumption's (the analyst's to enter), only those within their column in an
     actual year (totals, shares)."""
     from openpyxl.formula.translate import Translator
 
     col = after + 1
-    if any(ws.cell(r, col).value not in (None, "") for r in [header, *rows]):
-        ws.insert_cols(col)
+    inserted = any(ws.cell(r, col).value not in (None, "") for r in [header, *rows])
+    if inserted:
+        _insert_column(ws, col)
     ws.cell(header, col).value = f"{year}E" if forecast else year
     for r in [header, *rows]:
         src, dst = ws.cell(r, after), ws.cell(r, col)
@@ -197,7 +243,7 @@ def _add_column(ws: Worksheet, header: int, after: int, year: int, forecast: boo
     width = ws.column_dimensions[letter].width
     if width:
         ws.column_dimensions[ws.cell(header, col).column_letter].width = width
-    return col
+    return after, col, inserted
 
 
 def new_edition(

@@ -29,8 +29,9 @@ _REF = re.compile(
     r"^(?P<sheet>'(?:[^']|'')+'|[^'!]+)!\$?(?P<c0>[A-Z]{1,3})\$?(?P<r0>\d+)(?::\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+))?$"
 )
 
-Extension = dict[str, list[tuple[int, int]]]
-"""Sheet title -> (last column of the old year range, the column appended after it)."""
+Extension = dict[str, list[tuple[int, int, bool]]]
+"""Sheet title -> (last column of the old year range, the column appended after it, whether the
+columns from there on moved one column right to make room)."""
 Lookup = Callable[[str, int, int], Any]
 """(sheet, row, column) -> the cell's value."""
 
@@ -110,15 +111,22 @@ def _sheet_title(quoted: str) -> str:
 
 def extend_reference(text: str, extension: Extension) -> str:
     """`text` (a chart's range, e.g. 市场规模!$B$10:$K$10) with its last column moved to the appended
-    column when the roll appended one right after it; any other range is returned as it is."""
+    column when the roll appended one right after it, and its columns moved on with the cells when
+    the roll made room; any other range is returned as it is."""
     m = _REF.match(text.strip())
-    if not m or not m.group("c1"):
+    if not m:
         return text
-    c0, c1 = _column_index(m.group("c0")), _column_index(m.group("c1"))
-    for last, added in extension.get(_sheet_title(m.group("sheet")), ()):
+    c0 = _column_index(m.group("c0"))
+    c1 = _column_index(m.group("c1")) if m.group("c1") else c0
+    for last, added, inserted in extension.get(_sheet_title(m.group("sheet")), ()):
+        if inserted:
+            c0, c1 = (c0 + 1 if c0 >= added else c0), (c1 + 1 if c1 >= added else c1)
         if c1 == last and c0 < c1 and m.group("r0") == m.group("r1"):
-            return f"{m.group('sheet')}!${m.group('c0')}${m.group('r0')}:${_column_letter(added)}${m.group('r1')}"
-    return text
+            c1 = added
+    if (c0, c1) == (_column_index(m.group("c0")), _column_index(m.group("c1")) if m.group("c1") else c0):
+        return text
+    first = f"{m.group('sheet')}!${_column_letter(c0)}${m.group('r0')}"
+    return first + (f":${_column_letter(c1)}${m.group('r1')}" if m.group("c1") else "")
 
 
 def _cells(text: str) -> tuple[str, list[tuple[int, int]]] | None:
