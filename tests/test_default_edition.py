@@ -53,6 +53,8 @@ OUTLINE = [
     (2, "一、产业整体发展总结"),
     (2, "二、未来发展方向与机遇"),
 ]
+# -- after the last chapter, the reference list the source notes point into --
+BACK_MATTER = [(1, "参考资料")]
 TITLE = "2024-2030年中国工业大模型产业研发规模与未来建设现状调研报告"
 
 
@@ -75,7 +77,7 @@ def body_text(d: docx.Document) -> str:
 
 def test_outline_matches_the_seed(document) -> None:
     heads = [(int(p.style.name[-1]), p.text) for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
-    assert heads == OUTLINE
+    assert heads == OUTLINE + BACK_MATTER
     assert len(OUTLINE) == 36
 
 
@@ -84,7 +86,7 @@ def test_toc_lists_the_36_entries_in_order(report: Path) -> None:
 
     xml = zipfile.ZipFile(report).read("word/document.xml").decode()
     entries = re.findall(r'<w:hyperlink w:anchor="_Toc\d+"[^>]*><w:r><w:t xml:space="preserve">([^<]*)</w:t>', xml)
-    assert entries == [t for _l, t in OUTLINE]
+    assert entries == [t for _l, t in OUTLINE + BACK_MATTER]
     assert 'TOC \\o "1-2"' in xml
 
 
@@ -239,11 +241,15 @@ def _all_sheets():
 
 
 def _meta(ws) -> dict[str, object]:
-    meta = {}
+    """The metadata block: key -> column B, and 文献 -> the list of its rows (columns B onwards)."""
+    meta: dict = {"文献": []}
     for row in ws.iter_rows(values_only=True):
         if not row or row[0] in (None, ""):
             break
-        meta[str(row[0])] = row[1]
+        if row[0] == "文献":
+            meta["文献"].append(list(row[1:]))
+        else:
+            meta[str(row[0])] = row[1]
     return meta
 
 
@@ -346,9 +352,14 @@ def test_every_source_note_names_who_and_when(document) -> None:
         own = body.startswith("本报告")
         # -- a list of documents dates each document in its own rows --
         # -- a summary table points to the exhibits that cite each of its rows in full --
-        assert own or re.search(r"\d{4}年", body) or "发布时间见表" in body or "发布时间见正文相应图表" in body, (
-            f"{cap}: {note}"
-        )
+        # -- a numbered citation [n] dates its document in the reference list --
+        assert (
+            own
+            or re.search(r"\d{4}年", body)
+            or re.search(r"\[\d+\]", body)
+            or "发布时间见表" in body
+            or "发布时间见正文相应图表" in body
+        ), f"{cap}: {note}"
         if own:
             assert "：" in body[:12], f"{cap}: the report's own compilation says what it compiles"
 
@@ -356,9 +367,16 @@ def test_every_source_note_names_who_and_when(document) -> None:
 def test_workbook_sources_are_citations_not_internal_notes() -> None:
     for book, ws in _all_sheets():
         meta = _meta(ws)
-        source = str(meta["来源"])
         where = f"{book} [{ws.title}]"
-        if source.startswith("本报告"):
+        citations = meta["文献"]
+        # -- a cited document names who published it, what it is called and when --
+        for publisher, title, date, *_rest in citations:
+            assert publisher and title and re.match(r"^\d{4}(-\d{2}){0,2}$", str(date)), f"{where}: {title}"
+        source = str(meta.get("来源") or "")
+        if citations:
+            # -- beside 文献 rows, 来源 says only what the report adds: a titled document is a 文献 row --
+            assert "《" not in source, f"{where}: {source}"
+        elif source.startswith("本报告"):
             assert source[3:5] in ("整理", "测算", "设定") and "：" in source, f"{where}: {source}"
         else:
             assert re.search(r"\d{4}年", source) or "发布时间见表" in source, (

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .data.citations import plain_source
 from .errors import ProblemsFound, ReportkitError
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class Edition:
                 "id": table.id,
                 "title": table.title,
                 "unit": table.unit,
-                "source": table.source,
+                "source": plain_source(table.source),
                 "illustrative": table.illustrative,
                 "file": table.file,
                 "sheet": table.sheet,

@@ -35,7 +35,8 @@ REPORT_KEYS = (
     "as_of",
     "charts",
 )
-TOP_KEYS = ("report", "front", "chapters", "lint", "checks", "rules")
+TOP_KEYS = ("report", "front", "chapters", "references", "lint", "checks", "rules")
+REFERENCES_KEYS = ("title",)
 DEFAULT_AS_OF = "{prev}-12-31"
 LINT_KEYS = ("allow",)
 PART_KEYS = ("title", "template", "since", "until")
@@ -95,6 +96,9 @@ class Manifest:
     checks: CheckSettings = CheckSettings()
     charts: str = "native"
     """The chart engine of figures that do not choose one: `native` Word charts or `image` pictures."""
+    references: str = ""
+    """The title of the generated reference list after the last chapter (`[references]`); empty: none,
+    and source notes name publishers without numbers."""
 
     def as_of(self, year: int) -> DateValue:
         """The date edition `year`'s data stands at: years up to it are actuals, later ones forecasts."""
@@ -564,6 +568,7 @@ def load_manifest(project: Path) -> Manifest:
         )
         charts = "native"
     checks = parse_settings(raw.get("checks"), raw.get("rules"), problems)
+    references = _references(raw.get("references"), problems)
     if problems:
         raise ProblemsFound(problems)
     return Manifest(
@@ -584,4 +589,22 @@ def load_manifest(project: Path) -> Manifest:
         as_of_pattern=as_of,
         checks=checks,
         charts=charts,
+        references=references,
     )
+
+
+def _references(raw: Any, problems: list[Problem]) -> str:
+    """The title of the reference list from `[references]` (参考资料 when it gives none), or ""."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem("bad_value", '[references] must be a table, e.g. title = "参考资料"', Location(MANIFEST))
+        )
+        return ""
+    _check_keys(raw, REFERENCES_KEYS, "[references]", problems)
+    title = raw.get("title", "参考资料")
+    if not isinstance(title, str) or not title.strip() or limits.text_problem(title):
+        problems.append(Problem("bad_value", f"[references] title must be text, got {title!r}", Location(MANIFEST)))
+        return ""
+    return title.strip()

@@ -73,9 +73,13 @@ class Heading:
         return f"{self.number}{sep}{self.text}"
 
 
+REFERENCE_ROLE = "reference"
+"""The role of a paragraph of the reference list (参考资料): an entry with a hanging indent."""
+
+
 @dataclass(frozen=True)
 class Paragraph:
-    """A paragraph of runs; `role` names its style role (body, note ...)."""
+    """A paragraph of runs; `role` names its style role (body, or reference for an entry of 参考资料)."""
 
     runs: tuple[Run, ...]
     role: str = "body"
@@ -161,6 +165,31 @@ class Table:
     unit_note: str = ""
     widths: tuple[float, ...] = ()
     pos: Pos = field(default_factory=Pos)
+
+
+@dataclass(frozen=True)
+class ChainGroup:
+    """One box of an industry-chain map: a segment of a layer and its players, in order."""
+
+    name: str
+    players: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChainLayer:
+    """One layer of an industry-chain map (上游, 中游, 下游 ...), its boxes from top to bottom."""
+
+    name: str
+    groups: tuple[ChainGroup, ...]
+
+
+@dataclass(frozen=True)
+class ChainMap(Table):
+    """An industry-chain map (产业链图谱): its layers side by side from upstream to downstream, with
+    arrows between.  It is numbered, captioned and sourced like every table, and `header`/`rows` hold
+    the same content as a plain table (layer, segment, players) for whatever reads tables."""
+
+    layers: tuple[ChainLayer, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from .model import (
     TocEntry,
 )
 from .numbering import caption_text, chapter_number, number_blocks, section_number
+from .references import add_references
 from .templating import Ledger, Registry, make_environment, render_template, template_functions
 from .validation.asof import cn_date
 
@@ -261,7 +262,7 @@ def build_document(
         year, year, year + manifest.horizon, manifest.horizon, title, manifest.publisher, manifest.as_of(year)
     )
     t0 = time.perf_counter()
-    body = render_text(manifest, data, edition, use_cache, warnings)
+    body = add_references(render_text(manifest, data, edition, use_cache, warnings), data, manifest.references)
     timings.add("templates", time.perf_counter() - t0)
     toc = TableOfContents(
         entries=tuple(TocEntry(b.level, b.full_text) for b in body if isinstance(b, Heading) and b.toc and b.level <= 2)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..data.citations import credit, source_with_citations
 from ..data.tables import ASSUMPTION_LABEL, CellRef, Column, DateValue, RawRow, RawTable
 from ..errors import DataError, Location, Problem, ProblemsFound
 from .num import RATIO, Num, cell_range, is_count_unit
@@ -179,7 +180,12 @@ class _TableBase:
         self.id = raw.id
         self.title = raw.title
         self.unit = raw.unit
-        self.source = raw.source
+        self.source = source_with_citations(raw.id, raw.source, raw.citations)
+        """The source note: each publisher of a 文献 row with its citation marker, then 来源."""
+        self.citations = tuple(raw.citations)
+        self.cited = credit([(raw.id, raw.citations)])
+        """Each publisher of the table's 文献 once, with its citation markers (empty without 文献): for a
+        note that credits several tables, e.g. ``source="市场规模：" ~ ms.cited``."""
         self.illustrative = raw.illustrative
         self.file = raw.file
         self.sheet = raw.sheet

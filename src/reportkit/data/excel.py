@@ -20,9 +20,11 @@ from ..errors import DataError, Location, Problem, ProblemsFound, ReportkitError
 from ..intake import open_package, read_file
 from .tables import (
     ASSUMPTION_LABEL,
+    CITATION_KINDS,
     UNIT_HEADER,
     YEAR_HEADER,
     CellRef,
+    Citation,
     Column,
     DataException,
     DateValue,
@@ -42,8 +44,13 @@ META_KEYS = {
     "必须合计": "must_total",
     "截至": "as_of",
     "例外": "exception",
+    "文献": "citation",
 }
-REPEATABLE_META = ("例外",)
+REPEATABLE_META = ("例外", "文献")
+CITATION_FIELDS = ("发布机构", "标题", "日期", "URL", "类型", "范围")
+"""The cells of a 文献 row after its key, from column B; URL, 类型 and 范围 may be left empty."""
+URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
+YEAR_TEXT = re.compile(r"^\s*(\d{4})\s*年?\s*$")
 EXCEPTION_TARGET = re.compile(r"^\s*([A-Za-z]{1,3}[1-9][0-9]*)\s+([a-z_]+)\s*$")
 REQUIRED_META = ("ID", "标题", "单位", "来源")
 IGNORED_SHEET = "sheet {title} holds table {id} but is skipped: sheets whose name starts with _ or # are scratch"
@@ -51,8 +58,9 @@ _IGNORED_SHEET_RE = re.compile(r"^sheet .+ holds table (?P<id>\S+) but is skippe
 MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can draw it --
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-# -- and U+E000-E002, the pipeline's own tags around printed figures: data must not forge one --
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue002]")
+# -- and U+E000-E004, the pipeline's own tags around printed figures and citation markers: data must
+# not forge one --
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue004]")
 YES = {"是", "yes", "y", "true", "1", "示例"}
 NO = {"否", "no", "n", "false", "0", ""}
 # -- what Excel saves as the value of a formula that failed --
@@ -276,6 +284,7 @@ class _SheetReader:
         meta: dict[str, Any] = {}
         meta_refs: dict[str, CellRef] = {}
         exceptions: list[DataException] = []
+        citations: list[Citation] = []
         row = 1
         while row <= max_row and self.row_empty(row, max_col):
             row += 1
@@ -285,6 +294,8 @@ class _SheetReader:
                 hint = difflib.get_close_matches(key, list(META_KEYS), n=1, cutoff=0.5)
                 extra = f"; did you mean {hint[0]}?" if hint else f"; expected one of {', '.join(META_KEYS)}"
                 self.problem("unknown_key", f"unknown metadata key {key!r}{extra}", row, 1)
+            elif key == "文献":
+                self._citation(row, citations)
             elif key in REPEATABLE_META:
                 self._exception(row, exceptions)
             elif key in meta:
@@ -293,7 +304,7 @@ class _SheetReader:
                 meta[key] = self.value(row, 2)
                 meta_refs[key] = self.ref(row, 2)
             row += 1
-        if not meta:
+        if not meta and not citations:
             if not self.cells.values:
                 # -- an empty "Sheet1" left by Excel: say what to do, not only what is missing --
                 self.problems.append(
@@ -308,6 +319,9 @@ class _SheetReader:
             self.problem("missing", "no metadata block (ID, 标题, 单位, 来源) at the top of the sheet", 1, 1)
             return None
         for key in REQUIRED_META:
+            # -- with 文献 rows, 来源 only says what the report adds itself, and may be left out --
+            if key == "来源" and citations:
+                continue
             if _text(meta.get(key)) == "":
                 if key in meta_refs:
                     r = meta_refs[key]
@@ -374,7 +388,9 @@ class _SheetReader:
             meta_refs=meta_refs,
             as_of=as_of,
             exceptions=exceptions,
-            text_cells=[(_text(meta.get(k)), meta_refs[k]) for k in ("标题", "来源") if k in meta_refs],
+            text_cells=[(_text(meta.get(k)), meta_refs[k]) for k in ("标题", "来源") if k in meta_refs]
+            + [(t, c.ref) for c in citations if c.ref is not None for t in (c.publisher, c.title, c.scope) if t],
+            citations=citations,
         )
         self._merged_and_hidden(header_row, max_row, max_col)
         self._rows(table, header_row + 1, max_row)
@@ -428,6 +444,55 @@ class _SheetReader:
             self.problem("missing", f"例外 {target} gives no reason; write why the value is right in column C", row, 3)
             return
         out.append(DataException(m.group(1).upper(), m.group(2), reason, self.ref(row, 2)))
+
+    def _citation(self, row: int, out: list[Citation]) -> None:
+        """Read `文献 | 发布机构 | 标题 | 日期 | URL | 类型 | 范围` (publisher, title and date required)."""
+        cells = {name: self.value(row, col) for col, name in enumerate(CITATION_FIELDS, start=2)}
+        text = {name: _text(v) for name, v in cells.items()}
+        layout = "write 文献 | 发布机构 | 标题 | 日期 | URL | 类型 | 范围 from column A"
+        found = len(self.problems)
+        extra = [c for c in self.cells.rows.get(row, ()) if c > len(CITATION_FIELDS) + 1]
+        if any(_text(self.value(row, c)) for c in extra):
+            col = min(c for c in extra if _text(self.value(row, c)))
+            self.problem("bad_value", f"文献 has a cell beyond 范围 (column G); {layout}", row, col)
+        for col, name in enumerate(("发布机构", "标题", "日期"), start=2):
+            if not text[name]:
+                self.problem("missing", f"文献 gives no {name} (column {'BCD'[col - 2]}); {layout}", row, col)
+        date = self._citation_date(cells["日期"], row) if text["日期"] else None
+        url = text["URL"]
+        if url and not URL_RE.match(url):
+            self.problem(
+                "bad_value", f"文献 URL {_quoted(url)!r} is not a web address (http:// or https://, no spaces)", row, 5
+            )
+        kind = text["类型"].upper() or "R"
+        if kind not in CITATION_KINDS:
+            codes = "、".join(f"{k} {v}" for k, v in CITATION_KINDS.items())
+            self.problem("bad_value", f"文献 类型 {_quoted(text['类型'])!r} is not one of {codes}", row, 6)
+        if len(self.problems) > found or date is None:
+            return
+        title = text["标题"]
+        if title.startswith("《") and title.endswith("》"):
+            title = title[1:-1]  # -- the reference list prints titles as GB/T 7714 does, without 《》 --
+        out.append(Citation(text["发布机构"], title, date, url, kind, text["范围"], self.ref(row, 2)))
+
+    def _citation_date(self, raw: Any, row: int) -> DateValue | None:
+        """A 文献 date: a date cell, a year (2023), or text such as 2023-12, 2023-12-20 or 2023年12月."""
+        if isinstance(raw, (_dt.datetime, _dt.date)):
+            return DateValue(raw.year, raw.month, raw.day)
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+            raw = str(int(raw))
+        text = _text(raw)
+        year = YEAR_TEXT.match(text)
+        date = DateValue(int(year.group(1))) if year else parse_date_text(text)
+        if date is None or not 1900 <= date.year <= 2100:
+            self.problem(
+                "bad_value",
+                f"文献 日期 must be a year, month or day such as 2023, 2023-12 or 2023-12-20, found {_quoted(text)!r}",
+                row,
+                4,
+            )
+            return None
+        return date
 
     def _as_of(self, raw: Any, ref: CellRef | None) -> DateValue | None:
         """Read 截至 (the date the table's data stands at): a date cell or text YYYY-MM-DD."""
@@ -818,7 +883,7 @@ def load_workbook_tables(data: bytes, rel: str, problems: list[Problem]) -> list
     return tables
 
 
-_CACHED_TYPES = (RawTable, RawRow, Column, CellRef, DataException, DateValue, Problem, Location)
+_CACHED_TYPES = (RawTable, RawRow, Column, CellRef, Citation, DataException, DateValue, Problem, Location)
 
 
 def _cached_tables(data: bytes, rel: str, cache_dir: Path | None) -> tuple[list[RawTable], list[Problem]]:

@@ -125,6 +125,41 @@ class DataException:
     """Where the exception itself is written."""
 
 
+CITATION_KINDS = {
+    "R": "报告",
+    "N": "报纸、新闻",
+    "J": "期刊",
+    "S": "标准",
+    "EB": "电子公告（网页、公告、政策文件）",
+    "C": "会议录",
+    "Z": "其他",
+}
+"""GB/T 7714 document type codes a 文献 row may name (column F); R when it names none."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One published source of a table: metadata row `文献 | 发布机构 | 标题 | 日期 | URL | 类型 | 范围`.
+
+    Two citations with the same publisher, title and date are the same reference (`key`), whatever
+    part of it each table uses (`scope`).
+    """
+
+    publisher: str
+    title: str
+    date: DateValue
+    url: str = ""
+    kind: str = "R"
+    scope: str = ""
+    """What the table takes from it (e.g. 2020、2022年), printed beside its number in the source note."""
+    ref: CellRef | None = field(default=None, compare=False)
+    """Where the 文献 row is written."""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.publisher, self.title, str(self.date))
+
+
 @dataclass
 class RawRow:
     """One data row: its label cell and one value (or None) per column."""
@@ -158,6 +193,9 @@ class RawTable:
     exceptions: list[DataException] = field(default_factory=list)
     text_cells: list[tuple[str, CellRef]] = field(default_factory=list)
     """Every text the table prints besides its values (title, source) with its cell, for text checks."""
+    citations: list[Citation] = field(default_factory=list)
+    """The published sources (metadata rows 文献), in the order written; `source` is then what the
+    table adds of its own (the years this report estimates), and may be empty."""
 
     @property
     def is_series(self) -> bool:

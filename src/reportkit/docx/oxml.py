@@ -146,6 +146,20 @@ def table_element(style_id: str, widths: list[int], header: list[Cell], rows: li
     return tbl
 
 
+def hanging_indent(paragraph: Any, chars: int) -> None:
+    """Indent every line but the first of `paragraph` by `chars` characters, left-aligned (an entry of
+    a reference list: its number stands out, long titles and addresses wrap under the text)."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    ind = OxmlElement("w:ind")
+    for key, value in (("leftChars", chars * 100), ("left", chars * 210), ("hangingChars", chars * 100)):
+        ind.set(qn(f"w:{key}"), str(value))
+    ind.set(qn("w:hanging"), str(chars * 210))
+    jc = OxmlElement("w:jc")
+    jc.set(qn("w:val"), "left")
+    p_pr.append(ind)
+    p_pr.append(jc)
+
+
 def set_title_page(section: Any) -> None:
     section.different_first_page_header_footer = True
 

@@ -24,6 +24,8 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from ..errors import Location, OutputError, StyleError
 from ..model import (
     CAPTION_LABEL,
+    REFERENCE_ROLE,
+    ChainMap,
     Cover,
     Document,
     Figure,
@@ -38,6 +40,7 @@ from ..model import (
     TableOfContents,
 )
 from . import chart, oxml
+from .chainmap import chain_map_element
 from .columns import Grid, lay_out_columns
 from .intake import load_reference
 from .package import drop_styles_with_effects, normalize_package
@@ -110,6 +113,7 @@ class DocxWriter:
             ListBlock: self.listing,
             Figure: self.figure,
             Table: self.table,
+            ChainMap: self.chain_map,
             PageBreak: self.page_break,
         }
 
@@ -206,6 +210,8 @@ class DocxWriter:
 
     def paragraph(self, block: Paragraph) -> None:
         p = self.para("body")
+        if block.role == REFERENCE_ROLE:
+            oxml.hanging_indent(p, chars=3)
         self.runs(p, block.runs)
 
     def listing(self, block: ListBlock) -> None:
@@ -276,6 +282,14 @@ class DocxWriter:
             el = None if mar is None else mar.find(qn(f"w:{side}"))
             margin += float(el.get(qn("w:w"), "108")) if el is not None else 108.0
         return em, margin
+
+    def chain_map(self, block: ChainMap) -> None:
+        self.caption(block.number, block.title).paragraph_format.keep_with_next = True
+        element = chain_map_element(
+            block, self.text_width // 635, self.style_ids["table_heading"], self.style_ids["table_text"]
+        )
+        self.doc.element.body.sectPr.addprevious(element)
+        self.para("source", source_text(block.source))
 
     def page_break(self, _block: PageBreak) -> None:
         self.para("body").add_run().add_break(WD_BREAK.PAGE)

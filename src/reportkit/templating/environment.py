@@ -26,6 +26,7 @@ from ..context.tables import Data, RecordTable, SeriesTable
 from ..errors import Location, Problem, ReportkitError, TemplateError
 from ..model import Figure, PageBreak, Pos, Provenance, Table, TableCell
 from . import filters
+from .chain import build_chain_map
 from .linemap import RenderedText, take_marks
 from .objects import build_chart, build_composed_table, build_table, provenance
 from .sandbox import GuardedSandbox, ProjectLoader
@@ -210,7 +211,7 @@ def make_environment(
     return env
 
 
-CONTEXT_NAMES = ("edition", "data", "chart", "table", "table_rows", "page_break")
+CONTEXT_NAMES = ("edition", "data", "chart", "table", "table_rows", "chain_map", "page_break")
 """What a template's context holds besides the environment's globals (yrange, year)."""
 
 
@@ -237,15 +238,27 @@ def template_functions(data: Data, registry: Registry) -> dict[str, Callable[...
         table composed in the template from values of several tables."""
         return registry.add(build_composed_table(title, header, rows, source))
 
+    def chain_map(ref: Any, title: str = "", **kwargs: Any) -> Raw:
+        """``{{ chain_map("industry_chain", title=...) }}`` registers an industry-chain map (产业链图谱)
+        drawn from a record table of players by layer and segment."""
+        return registry.add(build_chain_map(resolve(ref), title, resolve, **_known(kwargs, _CHAIN_ARGS, "chain_map")))
+
     def page_break() -> Raw:
         """``{{ page_break() }}`` starts a new page."""
         return registry.add(PageBreak())
 
-    return {"chart": chart, "table": table, "table_rows": table_rows, "page_break": page_break}
+    return {
+        "chart": chart,
+        "table": table,
+        "table_rows": table_rows,
+        "chain_map": chain_map,
+        "page_break": page_break,
+    }
 
 
 _CHART_ARGS = ("rows", "start", "end", "year", "label", "value", "line", "source", "unit", "engine", "derive")
 _TABLE_ARGS = ("rows", "start", "end", "columns", "growth", "transpose", "source", "digits", "derive")
+_CHAIN_ARGS = ("layer", "group", "player", "role", "basis", "source")
 
 
 def _known(kwargs: dict[str, Any], allowed: tuple[str, ...], fn: str) -> dict[str, Any]:
