@@ -408,3 +408,41 @@ def test_chart_ranges_follow_the_roll() -> None:
     assert extend_reference("市场规模!$B$9:$K$9", moved) == "市场规模!$B$9:$L$9"
     assert extend_reference("市场规模!$L$9:$M$9", moved) == "市场规模!$M$9:$N$9", "moved on to make room"
     assert extend_reference("市场规模!$A$10", moved) == "市场规模!$A$10"
+
+
+@pytest.mark.slow
+def test_a_charts_own_parts_come_along(tmp_path: Path) -> None:
+    """Excel gives a chart its style and colours as parts of their own: openpyxl drops them."""
+    proj = copy_default(tmp_path / "proj")
+    book = proj / MARKET.format(year=2024)
+    style = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<cs:chartStyle xmlns:cs="http://schemas.microsoft.com/office/drawing/2012/chartStyle" id="201"/>'
+    )
+    with zipfile.ZipFile(FIXTURE) as src, zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/charts/style1.xml" '
+                    b'ContentType="application/vnd.ms-office.chartstyle+xml"/></Types>',
+                )
+            out.writestr(info, body)
+        out.writestr("xl/charts/style1.xml", style)
+        out.writestr(
+            "xl/charts/_rels/chart1.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+            'microsoft.com/office/2011/relationships/chartStyle" Target="style1.xml"/></Relationships>',
+        )
+    made = run_cli("new-edition", "--year", "2025", "--project", str(proj))
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(proj / MARKET.format(year=2025)) as z:
+        chart = next(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        rels = z.read(f"xl/charts/_rels/{chart.split('/')[-1]}.rels").decode()
+        target = re.search(r'Target="([^"]+)"', rels).group(1)
+        assert "chartStyle" in rels and z.read(f"xl/charts/{target}") == style
+        assert f'PartName="/xl/charts/{target}" ContentType="application/vnd.ms-office.chartstyle+xml"' in (
+            z.read("[Content_Types].xml").decode()
+        )

@@ -217,15 +217,8 @@ def carry_charts(original: bytes, saved: bytes, rel: str, extension: Extension) 
                 )
             for source, target in zip(parts, after[sheet]):
                 files[target] = rewrite_chart(old.read(source), extension, None)
-                rels = _rels_of(source)
-                if rels not in old.namelist():
-                    continue
-                files[_rels_of(target)] = old.read(rels)
-                for part in _all_targets(old, source):
-                    if part in files or part not in old.namelist():
-                        continue
-                    files[part] = old.read(part)
-                    _copy_override(old_types, types, "/" + part)
+                files.pop(_rels_of(target), None)  # -- openpyxl's own, if any: the original's replace them --
+                _copy_relations(old, source, target, files, old_types, types)
         files["[Content_Types].xml"] = serialize(types, new.read("[Content_Types].xml"))
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -236,32 +229,48 @@ def carry_charts(original: bytes, saved: bytes, rel: str, extension: Extension) 
     return out.getvalue()
 
 
-def _all_targets(archive: zipfile.ZipFile, part: str) -> list[str]:
+def _copy_relations(
+    old: zipfile.ZipFile, source: str, target: str, files: dict[str, bytes], old_types: Any, types: Any
+) -> None:
+    """Copy the parts `source` relates to (a chart's style, colours, shapes, and theirs in turn) from
+    `old` into `files` for the part `target`, under names not taken yet."""
     from lxml import etree
 
-    name = _rels_of(part)
-    root = etree.fromstring(archive.read(name), _parser())
-    out = []
+    from .recalc import serialize
+
+    name = _rels_of(source)
+    if name not in old.namelist():
+        return
+    root = etree.fromstring(old.read(name), _parser())
     for rel in root.iter(f"{{{_PKG}}}Relationship"):
-        if rel.get("TargetMode") == "External":
+        ref = rel.get("Target", "")
+        if rel.get("TargetMode") == "External" or ref.startswith("/"):
             continue
-        target = rel.get("Target", "")
-        out.append(
-            target.lstrip("/")
-            if target.startswith("/")
-            else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
-        )
-    return out
+        part = posixpath.normpath(posixpath.join(posixpath.dirname(source), ref))
+        if part not in old.namelist():
+            continue
+        stem, ext = posixpath.splitext(part)
+        copy, n = part, 1
+        while copy in files:
+            copy, n = f"{stem}_{n}{ext}", n + 1
+        files[copy] = old.read(part)
+        _copy_override(old_types, types, "/" + part, "/" + copy)
+        rel.set("Target", posixpath.relpath(copy, posixpath.dirname(target)))
+        _copy_relations(old, part, copy, files, old_types, types)
+    files[_rels_of(target)] = serialize(root, old.read(name))
 
 
-def _copy_override(old_types: Any, types: Any, part_name: str) -> None:
+def _copy_override(old_types: Any, types: Any, part_name: str, new_name: str) -> None:
+    """Declare `new_name` with the content type `part_name` had in the original package, if it had its
+    own (otherwise its extension's default applies, as it did)."""
+    from copy import deepcopy
+
     for override in old_types.findall(f"{{{_CT}}}Override"):
-        if override.get("PartName") == part_name and not any(
-            o.get("PartName") == part_name for o in types.findall(f"{{{_CT}}}Override")
-        ):
-            from copy import deepcopy
-
-            types.append(deepcopy(override))
+        if override.get("PartName") == part_name:
+            added = deepcopy(override)
+            added.set("PartName", new_name)
+            types.append(added)
+            return
 
 
 def refresh_caches(data: bytes, lookup: Lookup) -> bytes:
