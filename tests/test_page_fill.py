@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli, soffice
 
-from reportkit.pdf.layout import Line, Page, fit_charts, read_pages
+from reportkit.docx.writer import DEFER as WRITER_DEFER
+from reportkit.pdf.layout import DEFER, Line, Page, fit_charts, read_pages
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +62,8 @@ def test_a_chart_pushed_over_is_drawn_shorter_only_when_that_fills_the_gap() -> 
     assert fit_charts([gap, pushed], charts={8}) == {}, "not a chart"
     assert fit_charts([gap, pushed], charts=(), tables={7}) == {7: 1.0}, "a short table may then run over"
     tall = Page([Line(60, 72, "图表7：某图"), Line(700, 710, "数据来源：某机构")], 60, 780)
-    assert fit_charts([gap, tall], charts={7}) == {}, "it would have to shrink below 60%"
+    assert fit_charts([gap, tall], charts={7}) == {7: DEFER}, "below 60%, it follows the next paragraph instead"
+    assert DEFER == WRITER_DEFER, "the writer reads the same mark"
 
 
 def test_pdf_read_without_pdftotext_is_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -439,6 +439,7 @@ def deliver(
     pdf_blob = None
     pages = 0
     if pdf:
+        from .docx.writer import deferrable
         from .pdf import FIT_PASSES, Office, charts_to_fit, pdf_pages
 
         progress(f"PDF of {client or 'the edition'} (LibreOffice)")
@@ -460,7 +461,7 @@ def deliver(
                 final = attempt == FIT_PASSES - 1
                 exported = lo.pdf(last=last and final)
                 # -- a chart that left the foot of the page before it empty is drawn shorter to fit there --
-                shorter = {} if final else charts_to_fit(exported, charts, fit, tables)
+                shorter = {} if final else charts_to_fit(exported, charts, fit, tables, deferrable(document.blocks))
                 if not shorter:
                     break
                 fit.update(shorter)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +93,9 @@ class DocxWriter:
                 body.remove(child)
         sec = self.doc.sections[0]
         self.text_width = int((sec.page_width or 0) - (sec.left_margin or 0) - (sec.right_margin or 0))
-        # -- caption number -> height factor of a chart drawn shorter to fit the page before it; a short
-        #    table named there may run over to the next page, as a long one does --
+        # -- caption number -> height factor of a chart drawn shorter to fit the page before it (DEFER:
+        #    it follows the next paragraph instead); a short table named there may run over to the next
+        #    page, as a long one does --
         self.fit = dict(fit or {})
         self.bookmark_id = 0
         self.heading_index = 0
@@ -233,7 +234,7 @@ class DocxWriter:
         if block.engine == "image" and block.image is None:
             raise OutputError(f"figure {block.title!r} was not drawn", Location(template=block.pos.template))
         if block.image is not None:
-            width = int(self.text_width * self.fit.get(block.number, 1.0))
+            width = int(self.text_width * (self.fit.get(block.number) or 1.0))
             oxml.add_picture(p.add_run(), io.BytesIO(block.image), Emu(width), self.picture_id)
         else:
             self.chart_number += 1
@@ -245,7 +246,7 @@ class DocxWriter:
                 chart.workbook_bytes(spec, extra, self.created),
                 self.text_width,
                 max(
-                    int(self.text_width * chart.aspect(spec) * self.fit.get(block.number, 1.0)),
+                    int(self.text_width * chart.aspect(spec) * (self.fit.get(block.number) or 1.0)),
                     min(chart.min_height(spec, self.text_width), int(self.text_width * chart.aspect(spec))),
                 ),
                 self.chart_number,
@@ -339,10 +340,30 @@ class DocxWriter:
         cp.revision = 1
         cp.language = "zh-CN"
 
+    def print_order(self, blocks: Sequence[Any]) -> Iterator[Any]:
+        """`blocks` in the order they print: a chart that `fit` defers (it cannot shrink into the foot
+        of its page) comes after the paragraph that follows it, whose text then fills that space."""
+        held = None
+        for block in blocks:
+            if isinstance(block, Figure) and self.fit.get(block.number) == DEFER:
+                if held is not None:
+                    yield held
+                held = block
+                continue
+            if held is not None and not isinstance(block, (Paragraph, ListBlock)):
+                yield held
+                held = None
+            yield block
+            if held is not None:
+                yield held
+                held = None
+        if held is not None:
+            yield held
+
     def write(self, document: Document) -> bytes:
         self.revision_date = document.meta.created.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.created = document.meta.created
-        for block in document.blocks:
+        for block in self.print_order(document.blocks):
             handler = self.handlers.get(type(block))
             if handler is None:
                 raise OutputError(f"the DOCX writer cannot render {type(block).__name__}")
@@ -354,6 +375,15 @@ class DocxWriter:
         return normalize_package(buf.getvalue(), document.meta.created)
 
 
+def deferrable(blocks: Sequence[Any]) -> set[int]:
+    """Caption numbers of the figures that a paragraph or list follows: those DEFER can move after it."""
+    return {
+        b.number
+        for b, after in zip(blocks, blocks[1:])
+        if isinstance(b, Figure) and isinstance(after, (Paragraph, ListBlock))
+    }
+
+
 def heading_anchor(index: int) -> str:
     """Bookmark name of the index-th TOC heading."""
     return f"_Toc{index + 1:06d}"
@@ -363,6 +393,9 @@ def caption_anchor(index: int) -> str:
     """Bookmark name of the index-th caption (图表 index+1)."""
     return f"_Fig{index + 1:06d}"
 
+
+DEFER = 0.0
+"""The `fit` of a chart that cannot shrink into the space before it: it follows the next paragraph."""
 
 KEEP_WHOLE_ROWS = 6
 """A table of at most this many rows is never split over two pages."""

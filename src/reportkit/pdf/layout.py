@@ -114,6 +114,9 @@ GAP = 0.12
 when the exhibit cannot shrink into it."""
 SMALLEST = 0.6
 """A chart is drawn at no less than this share of its height to fit the page before it."""
+DEFER = 0.0
+"""The factor of a chart that cannot shrink enough: it then follows the next paragraph (the writer's
+DEFER)."""
 
 
 _CAPTION = re.compile(r"图表\s*(\d+)：")
@@ -134,14 +137,21 @@ def _exhibit(page: Page, at: int) -> tuple[float, float] | None:
 
 
 def fit_charts(pages: Sequence[Page], charts: Collection[int], tables: Collection[int] = ()) -> dict[int, float]:
-    """Height factors for charts of `charts` (by caption number) drawn shorter so that pages fill:
+    """Height factors for charts of `charts` (by caption number) so that pages fill:
 
-    - a chart that did not fit the foot of the page before it, drawn short enough to fit there
-      (unless it would need to shrink below SMALLEST); a short table of `tables` that did not fit
+    - a chart that did not fit the foot of the page before it, drawn short enough to fit there, or
+      DEFER when it would need to shrink below SMALLEST; a short table of `tables` that did not fit
       there gets 1.0: it may then run over to the next page;
     - the charts of a chapter whose last page holds only a few lines, all drawn shorter by as much
       as those lines need, so that the chapter ends a page earlier.
     """
+    fit = _pushed(pages, charts, tables)
+    for n, factor in _pull_back(pages, charts).items():
+        fit.setdefault(n, factor)
+    return fit
+
+
+def _pushed(pages: Sequence[Page], charts: Collection[int], tables: Collection[int]) -> dict[int, float]:
     fit: dict[int, float] = {}
     for before, page in zip(pages, pages[1:]):
         if not page.lines or before.empty() <= GAP:
@@ -157,10 +167,9 @@ def fit_charts(pages: Sequence[Page], charts: Collection[int], tables: Collectio
         chart, end = measured
         room = (before.area_bottom - max((ln.bottom for ln in before.lines), default=before.area_top)) - 8
         over = end - page.lines[0].top - room
-        if chart > 0 and over > 0 and (chart - over) / chart >= SMALLEST:
-            fit[int(m.group(1))] = (chart - over) / chart
-    for n, factor in _pull_back(pages, charts).items():
-        fit.setdefault(n, factor)
+        if chart > 0 and over > 0:
+            # -- a chart that would have to shrink too far follows the next paragraph instead --
+            fit[int(m.group(1))] = (chart - over) / chart if (chart - over) / chart >= SMALLEST else DEFER
     return fit
 
 
@@ -205,11 +214,16 @@ FIT_PASSES = 4
 
 
 def charts_to_fit(
-    pdf: bytes, charts: Collection[int], fit: Mapping[int, float], tables: Collection[int] = ()
+    pdf: bytes,
+    charts: Collection[int],
+    fit: Mapping[int, float],
+    tables: Collection[int] = (),
+    deferrable: Collection[int] = (),
 ) -> dict[int, float]:
     """New height factors (relative to the chart's undrawn height, after `fit`) for the charts of
     `charts` that the PDF shows pushed to the next page, and 1.0 for such tables of `tables` (see
-    :func:`fit_charts`); empty without pdftotext."""
+    :func:`fit_charts`); DEFER only for the charts of `deferrable` (those a paragraph follows); empty
+    without pdftotext."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="reportkit-fit-") as tmp:
@@ -218,8 +232,19 @@ def charts_to_fit(
         pages = read_pages(path)
     if pages is None:
         return {}
-    return {
-        n: factor * fit.get(n, 1.0)
-        for n, factor in fit_charts(pages, charts, tables).items()
-        if factor * fit.get(n, 1.0) >= SMALLEST and not (n in fit and n in tables)
-    }
+    new: dict[int, float] = {}
+    for n, factor in _pushed(pages, charts, tables).items():
+        if n in tables:
+            if n not in fit:
+                new[n] = factor
+        elif fit.get(n) != DEFER:
+            # -- a chart drawn shorter once that still does not fit (a ranked bar chart keeps the height
+            #    its labels need, say) follows the next paragraph instead --
+            factor = DEFER if n in fit else factor
+            if factor != DEFER or n in deferrable:
+                new[n] = factor
+    for n, factor in _pull_back(pages, charts).items():
+        scaled = factor * fit.get(n, 1.0)
+        if n not in new and fit.get(n) != DEFER and scaled >= SMALLEST:
+            new[n] = scaled
+    return new
