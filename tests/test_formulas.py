@@ -226,6 +226,9 @@ def test_check_lists_every_formula_without_a_value_and_recalc_fills_them(tmp_pat
     assert cells and all(c["formula"] == "=J10*(1+K11/100)" for c in cells)
     typed = [c for n in side["numbers"] for c in n["cells"] if c["cell"] == "D10" and c["sheet"] == "市场规模"]
     assert typed and all("formula" not in c for c in typed), "a typed value names no formula"
+    # -- the metric of a value taken straight from a formula cell says it was computed there --
+    raw = [n for n in side["numbers"] if [c["cell"] for c in n["cells"]] == ["K10"] and n["where"]["kind"] == "table"]
+    assert raw and all(n["metric"] == "K10 (formula =J10*(1+K11/100))" for n in raw), [n["metric"] for n in raw]
 
 
 @pytest.mark.slow

@@ -465,7 +465,9 @@ def _series_rows(raw: RawTable, table: SeriesTable, problems: list[Problem]) -> 
             v, ref = row.values[i], row.refs[i]
             if isinstance(v, float):
                 started = True
-                expr = ref.cell if not col.forecast else f"{ref.cell} (analyst forecast)"
+                # -- a value computed in the workbook says so: "analyst forecast" would hide the formula --
+                made = f"formula {ref.formula}" if ref.formula else "analyst forecast" if col.forecast else ""
+                expr = f"{ref.cell} ({made})" if made else ref.cell
                 values[year] = Num(v, raw.unit, (ref,), expr)
                 continue
             if col.forecast:
