@@ -146,6 +146,28 @@ def test_numbers_follow_the_order_of_first_citation_and_point_to_the_publisher(d
     assert set(entries) - set(first_seen) == set(range(len(first_seen) + 1, len(entries) + 1))
 
 
+def test_each_number_in_a_note_links_to_its_entry(document) -> None:
+    paras = document.paragraphs
+    start = next(i for i, p in enumerate(paras) if p.style.name == "Heading 1" and p.text == "参考资料")
+    marks = {}
+    for p in paras[start + 1 :]:
+        m = ENTRY.match(p.text)
+        if m:
+            names = [b.get(qn("w:name")) for b in p._p.iter(qn("w:bookmarkStart"))]
+            assert len(names) == 1, p.text
+            marks[names[0]] = int(m.group("n"))
+    linked = 0
+    for p in paras[:start]:
+        if not p.text.startswith("数据来源："):
+            continue
+        links = [(h.get(qn("w:anchor")), h.xpath("string(.)")) for h in p._p.iter(qn("w:hyperlink"))]
+        assert [number for _a, number in links] == re.findall(r"\[\d+\]", p.text), p.text
+        for anchor, number in links:
+            assert marks[anchor] == int(number.strip("[]")), (anchor, number)
+        linked += len(links)
+    assert linked > 0
+
+
 def test_the_list_closes_the_report_after_the_last_chapter(report: Path, document) -> None:
     heads = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert heads[-1] == "参考资料" and heads[-2].startswith("第八章")

@@ -196,6 +196,19 @@ def add_toc_entry(paragraph: Any, anchor: str, text: str, page: str) -> None:
     paragraph._p.append(h)
 
 
+def add_link(paragraph: Any, anchor: str, text: str) -> None:
+    """Append `text` as a hyperlink to the bookmark `anchor` in the same document."""
+    h = OxmlElement("w:hyperlink")
+    h.set(qn("w:anchor"), anchor)
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = clean_text(text)
+    r.append(t)
+    h.append(r)
+    paragraph._p.append(h)
+
+
 def add_revision(paragraph: Any, kind: str, text: str, rid: int, date: str, author: str = "reportkit") -> None:
     """Append `text` as a tracked insertion (`kind` "ins") or deletion ("del") that Word can accept or reject."""
     wrapper = OxmlElement(f"w:{kind}")

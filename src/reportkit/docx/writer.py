@@ -72,6 +72,10 @@ def source_text(source: str) -> str:
     return f"数据来源：{source}"
 
 
+CITATION_NUMBER = re.compile(r"\[(\d+)\]")
+"""A reference number in a source note ([3]), linked to its entry when the report has a reference list."""
+
+
 class DocxWriter:
     """Builds one DOCX; `write()` returns its bytes."""
 
@@ -99,6 +103,9 @@ class DocxWriter:
         self.fit = dict(fit or {})
         self.bookmark_id = 0
         self.heading_index = 0
+        self.references = 0
+        """How many entries the reference list has: a note's [n] up to it links to entry n."""
+        self.reference_index = 0
         self.revision_id = 0
         self.picture_id = 0
         self.chart_number = 0
@@ -214,6 +221,23 @@ class DocxWriter:
         if block.role == REFERENCE_ROLE:
             oxml.hanging_indent(p, chars=3)
         self.runs(p, block.runs)
+        if block.role == REFERENCE_ROLE:
+            self.reference_index += 1
+            self.bookmark_id += 1
+            oxml.add_bookmark(p, reference_anchor(self.reference_index), self.bookmark_id)
+
+    def source_note(self, source: str) -> None:
+        """数据来源：… with every [n] that numbers an entry of the reference list linked to that entry."""
+        p = self.para("source")
+        text, at = source_text(source), 0
+        for m in CITATION_NUMBER.finditer(text):
+            if 1 <= int(m.group(1)) <= self.references:
+                if m.start() > at:
+                    p.add_run(oxml.clean_text(text[at : m.start()]))
+                oxml.add_link(p, reference_anchor(int(m.group(1))), m.group(0))
+                at = m.end()
+        if at < len(text):
+            p.add_run(oxml.clean_text(text[at:]))
 
     def listing(self, block: ListBlock) -> None:
         for n, item in enumerate(block.items, start=1):
@@ -252,7 +276,7 @@ class DocxWriter:
                 self.chart_number,
                 self.picture_id,
             )
-        self.para("source", source_text(block.source))
+        self.source_note(block.source)
 
     def table(self, block: Table) -> None:
         cap = self.caption(block.number, block.title, block.unit_note)
@@ -270,7 +294,7 @@ class DocxWriter:
         ]
         # -- built as one XML fragment: python-docx's cell-by-cell API is ten times slower --
         self.doc.element.body.sectPr.addprevious(oxml.table_element(self.style_ids["table"], grid.widths, header, rows))
-        self.para("source", source_text(block.source))
+        self.source_note(block.source)
 
     def _table_metrics(self) -> tuple[float, float]:
         """The table text's font size and the cells' left plus right padding, in twips, as the
@@ -290,7 +314,7 @@ class DocxWriter:
             block, self.text_width // 635, self.style_ids["table_heading"], self.style_ids["table_text"]
         )
         self.doc.element.body.sectPr.addprevious(element)
-        self.para("source", source_text(block.source))
+        self.source_note(block.source)
 
     def page_break(self, _block: PageBreak) -> None:
         self.para("body").add_run().add_break(WD_BREAK.PAGE)
@@ -363,6 +387,8 @@ class DocxWriter:
     def write(self, document: Document) -> bytes:
         self.revision_date = document.meta.created.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.created = document.meta.created
+        self.references = sum(1 for b in document.blocks if isinstance(b, Paragraph) and b.role == REFERENCE_ROLE)
+        self.reference_index = 0
         for block in self.print_order(document.blocks):
             handler = self.handlers.get(type(block))
             if handler is None:
@@ -392,6 +418,11 @@ def heading_anchor(index: int) -> str:
 def caption_anchor(index: int) -> str:
     """Bookmark name of the index-th caption (图表 index+1)."""
     return f"_Fig{index + 1:06d}"
+
+
+def reference_anchor(number: int) -> str:
+    """Bookmark name of entry [number] of the reference list."""
+    return f"_Ref{number:06d}"
 
 
 DEFER = 0.0
