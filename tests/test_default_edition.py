@@ -197,6 +197,12 @@ def test_the_summary_and_the_source_notes_state_the_as_of_dates(document) -> Non
     assert market, "a sheet whose figures stand earlier says so in its source note"
 
 
+def test_no_source_note_opens_a_second_bracket_after_the_first(document) -> None:
+    notes = [p.text for p in document.paragraphs if p.text.startswith("数据来源：")]
+    assert notes and not [n for n in notes if "）（" in n]
+    assert any(re.search(r"（[^（）]*；数据截至\d{4}年", n) for n in notes), "the date joins the document's bracket"
+
+
 def test_the_forecast_method_is_stated_in_the_methods_page(document) -> None:
     text = "".join(p.text for p in _part(document, "研究方法与免责声明"))
     assert "复合增长法" in text and "当年预测值 = 上年数值 ×（1+当年增速假设）" in text

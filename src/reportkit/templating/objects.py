@@ -52,7 +52,12 @@ def source_note(table: SeriesTable | RecordTable, override: str | None = None) -
         notes.append(f"数据截至{filters.date(as_of)}")
     if table.illustrative and "示例" not in text:
         notes.append("含示例数据")
-    return f"{text}（{'；'.join(notes)}）" if notes else text
+    if not notes:
+        return text
+    if text.endswith("）"):
+        # -- one bracket, not two in a row: 艾媒咨询[28]（2023年估算值；数据截至2023年12月31日） --
+        return f"{text[:-1]}；{'；'.join(notes)}）"
+    return f"{text}（{'；'.join(notes)}）"
 
 
 def _years(table: SeriesTable, start: Any, end: Any) -> list[int]:
