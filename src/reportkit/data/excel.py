@@ -12,6 +12,7 @@ import datetime as _dt
 import difflib
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -865,6 +866,21 @@ def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]
     return sheets
 
 
+def workbook_files(folder: Path) -> list[Path]:
+    """The workbooks of an edition's folder, in name order (Excel's ~$ lock files and hidden files aside)."""
+    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
+
+
+def whole_workbooks(folder: Path, project: Path) -> Iterator[tuple[Path, str, bytes, list[Problem]]]:
+    """(path, project-relative name, bytes, problems) of each workbook of `folder`, for the writers that
+    load a workbook whole (new-edition, recalc): the problems say what stops it from being read at all,
+    and such a workbook must not be loaded."""
+    for path in workbook_files(folder):
+        rel = path.relative_to(project).as_posix()
+        data = read_file(path, project, limits.WORKBOOK_BYTES, DataError, rel, what="workbook")
+        yield path, rel, data, workbook_problems(data, rel)
+
+
 def workbook_problems(data: bytes, rel: str) -> list[Problem]:
     """What stops the workbook `data` from being read at all (package, size, cells, used range, text
     per cell), for writers that load it whole."""
@@ -967,7 +983,7 @@ def read_edition(project: Path, year: int, cache_dir: Path | None = None) -> tup
         )
     problems: list[Problem] = []
     tables: list[RawTable] = []
-    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
+    files = workbook_files(folder)
     if not files:
         raise DataError(f"datasets/{year} holds no .xlsx workbook", Location(f"datasets/{year}"), code="missing")
     problems.extend(_stray_files(folder, project))

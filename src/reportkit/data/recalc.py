@@ -476,8 +476,7 @@ def recalc_edition(project: Path, year: int, everything: bool = False) -> list[t
     cannot be computed (every one is listed) leaves every workbook as it was.
     """
     from ..atomic import commit
-    from ..intake import read_file
-    from .excel import workbook_problems
+    from .excel import whole_workbooks
 
     folder = project / "datasets" / str(year)
     if not folder.is_dir():
@@ -485,13 +484,7 @@ def recalc_edition(project: Path, year: int, everything: bool = False) -> list[t
     problems: list[Problem] = []
     done: list[tuple[str, int]] = []
     writes: list[tuple[Path, bytes]] = []
-    for path in sorted(folder.glob("*.xlsx")):
-        if path.name.startswith(("~$", ".")):
-            continue
-        rel = path.relative_to(project).as_posix()
-        data = read_file(path, project, limits.WORKBOOK_BYTES, DataError, rel, what="workbook")
-        # -- loaded whole below: only a workbook the streaming reader accepts is --
-        found = workbook_problems(data, rel)
+    for path, rel, data, found in whole_workbooks(folder, project):
         if found:
             problems.extend(found)
             continue

@@ -257,10 +257,9 @@ def new_edition(
     """
     import openpyxl
 
-    from .. import limits
     from ..atomic import publish_folder
-    from ..intake import read_file, resolved_inside
-    from .excel import workbook_problems
+    from ..intake import resolved_inside
+    from .excel import whole_workbooks
     from .recalc import recalculate
     from .workbook_charts import Extension, carry_charts, refresh_caches
 
@@ -290,13 +289,7 @@ def new_edition(
             f"new-edition rolls one year at a time: --year {from_year + 1} --from {from_year}", code="bad_argument"
         )
     books: dict[str, bytes] = {}
-    for path in sorted(src.glob("*.xlsx")):
-        if path.name.startswith(("~$", ".")):
-            continue
-        rel = path.relative_to(project).as_posix()
-        data = read_file(path, project, limits.WORKBOOK_BYTES, DataError, rel, what="workbook")
-        # -- loaded whole below: only a workbook the streaming reader accepts is --
-        problems = workbook_problems(data, rel)
+    for path, rel, data, problems in whole_workbooks(src, project):
         if problems:
             raise ProblemsFound(problems)
         with warnings.catch_warnings():
