@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import MINI_TEMPLATES, POLICY_ROWS, SHARE_ROWS, make_project, render_ok, run_cli
+from conftest import MARKET_ROWS, MINI_TEMPLATES, POLICY_ROWS, SHARE_ROWS, make_project, render_ok, run_cli
 
 DEMAND = """\
 {% set d = data.demand %}
@@ -47,7 +47,7 @@ def table_by_header(path: Path, first: str) -> list[list[str]]:
 def test_series_table_with_share_cagr_change_rank(rendered: tuple[Path, dict]) -> None:
     out, _sidecar = rendered
     rows = table_by_header(out, "领域")
-    assert rows[0] == ["领域", "2022", "2023", "2022-2023年均增速", "2022-2023变化（百分点）", "2023年排名"]
+    assert rows[0] == ["领域", "2022", "2023", "2022-2023年均增速", "2022-2023变化", "2023年排名"]
     data = {r[0]: r[1:] for r in SHARE_ROWS[8:]}
     assert rows[1][:3] == ["智能制造", "40", "42"]
     assert rows[1][3:] == [f"{(42 / 40 - 1) * 100:.1f}%", "+2", "1"]
@@ -119,3 +119,28 @@ def test_a_caption_unit_covers_the_rate_columns(tmp_path: Path) -> None:
     captions = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Caption"]
     assert "图表2：2020-2026年中国工业大模型市场规模（单位：亿元；增速：%）" in captions
     assert "图表5：规模（单位：亿元；增速、年均增速：%）" in captions
+
+
+def test_a_caption_unit_covers_change_and_rank_of_percentages(rendered: tuple[Path, dict]) -> None:
+    out, _sidecar = rendered
+    captions = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Caption"]
+    # -- shares in %, their change in percentage points, the rank a place: all said once, in the caption --
+    assert any(c.endswith("需求结构及变化（单位：%；变化：百分点；排名：位）") for c in captions), captions
+
+
+def test_a_record_column_in_the_tables_unit_shows_its_bare_name(tmp_path: Path) -> None:
+    rows = [list(r) for r in POLICY_ROWS]
+    rows[2] = ["单位", "条"]  # -- the table's unit is the 措施数（条） column's --
+    templates = {
+        **MINI_TEMPLATES,
+        "policy.md.j2": '{{ table("policies", columns=["文件名称", "措施数"], title="措施") }}\n',
+    }
+    sheets = {"市场.xlsx": {"市场规模": MARKET_ROWS, "需求": SHARE_ROWS}, "政策.xlsx": {"政策": rows}}
+    proj = make_project(tmp_path / "p", templates=templates, sheets=sheets)
+    out = render_ok("--year", "2024", "--project", str(proj), "--no-cache")
+    document = docx.Document(str(out))
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert any(c.endswith("措施（单位：条）") for c in captions), captions
+    header = next([c.text for c in t.rows[0].cells] for t in document.tables if t.rows[0].cells[0].text == "文件名称")
+    # -- the unit once, in the caption; not again in the column --
+    assert header == ["文件名称", "措施数"]

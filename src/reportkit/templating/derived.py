@@ -69,7 +69,7 @@ def summary_label(kind: str, table: SeriesTable, years: Sequence[int]) -> str:
     if kind == "cagr":
         return f"{y0}-{y1}年均增速"
     if kind == "change":
-        return f"{y0}-{y1}变化" + ("（百分点）" if table.unit == "%" else "")
+        return f"{y0}-{y1}变化"
     return f"{y1}年排名"
 
 

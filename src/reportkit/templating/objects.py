@@ -295,8 +295,11 @@ def build_table(
         cols = [table.resolve(c) for c in (columns or table.columns)]
         extra = derived.record_columns(table, derive)
 
+        # -- the caption states the table's unit once: a column in that unit shows its bare name --
+        units = {c.name: c.unit for c in table.raw.columns}
+        names = [table.short_name(c) if table.unit and units.get(c) == table.unit else c for c in cols]
         # -- records are different things (firms, policies): each number keeps its own precision --
-        header = tuple(TableCell(c) for c in cols) + tuple(TableCell(h, numeric=True) for h, _k, _v in extra)
+        header = tuple(TableCell(n) for n in names) + tuple(TableCell(h, numeric=True) for h, _k, _v in extra)
         body = tuple(
             tuple(
                 _cell(
@@ -371,10 +374,15 @@ def build_table(
                         + dash
                     )
                 )
-    # -- a caption's unit covers every column: rates beside 亿元 values say they are % --
+    # -- a caption's unit covers every column: rates beside 亿元 values say they are %, a change of
+    # percentages is in percentage points, a rank is a place --
     rates = [n for k, n in (("yoy", "增速"), ("cagr", "年均增速"), ("share", "占比")) if k in kinds]
     if rates and table.unit and table.unit != "%":
         unit_note = f"{unit_note}；{'、'.join(rates)}：%"
+    if "change" in kinds and table.unit == "%":
+        unit_note = f"{unit_note}；变化：百分点"
+    if "rank" in kinds and unit_note:
+        unit_note = f"{unit_note}；排名：位"
     return Table(title.strip(), source_note(table, source), header, tuple(body_rows), unit_note=unit_note)
 
 
