@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, run_cli, soffice
 
 from reportkit.docx.writer import DEFER as WRITER_DEFER
-from reportkit.pdf.layout import DEFER, Line, Page, fit_charts, read_pages
+from reportkit.pdf.layout import DEFER, Line, Page, fit_charts, read_pages, stranded_headings
 
 pytestmark = pytest.mark.slow
 
@@ -69,3 +69,24 @@ def test_a_chart_pushed_over_is_drawn_shorter_only_when_that_fills_the_gap() -> 
 def test_pdf_read_without_pdftotext_is_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(shutil, "which", lambda _name: None)
     assert read_pages(tmp_path / "none.pdf") is None
+
+
+SECTION_HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)[^。；，]{1,30}$")
+
+
+def test_no_page_ends_with_a_section_heading(pages: list[Page]) -> None:
+    stranded = [
+        (i + 1, page.lines[-1].text)
+        for i, page in enumerate(pages[:-1])
+        if page.lines and SECTION_HEADING.match(page.lines[-1].text.replace(" ", ""))
+    ]
+    assert not stranded, f"headings left at the foot of a page (physical page, heading): {stranded}"
+
+
+def test_a_heading_at_the_foot_of_a_page_is_found_to_start_the_next() -> None:
+    foot = Page([Line(60, 75, "正文"), Line(740, 760, "四、研发规模增长趋势与预测")], 60, 780)
+    text = Page([Line(60, 75, "（一）研发规模增长趋势"), Line(80, 95, "正文")], 60, 780)
+    heads = ["四、研发规模增长趋势与预测", "（一）研发规模增长趋势"]
+    assert stranded_headings([foot, text], heads) == {"四、研发规模增长趋势与预测"}
+    # -- a heading followed by its text on the same page, or on the last page, is left alone --
+    assert stranded_headings([text, foot], heads) == set()

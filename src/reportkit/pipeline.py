@@ -440,7 +440,7 @@ def deliver(
     pages = 0
     if pdf:
         from .docx.writer import deferrable
-        from .pdf import FIT_PASSES, Office, charts_to_fit, pdf_pages
+        from .pdf import FIT_PASSES, Office, charts_to_fit, headings_to_break, pdf_pages
 
         progress(f"PDF of {client or 'the edition'} (LibreOffice)")
         t0 = time.perf_counter()
@@ -460,11 +460,14 @@ def deliver(
                 written += time.perf_counter() - t1
                 final = attempt == FIT_PASSES - 1
                 exported = lo.pdf(last=last and final)
-                # -- a chart that left the foot of the page before it empty is drawn shorter to fit there --
+                # -- a chart that left the foot of the page before it empty is drawn shorter to fit there;
+                #    a section heading left alone at the foot of a page starts the next one --
                 shorter = {} if final else charts_to_fit(exported, charts, fit, tables, deferrable(document.blocks))
-                if not shorter:
+                stranded = set() if final else headings_to_break(exported, _section_headings(document))
+                if not shorter and not stranded:
                     break
                 fit.update(shorter)
+                document = _break_before(document, stranded)
                 blob = _write(prepared, paginate(document, None), fit)
             document = paged
         pdf_blob = exported
@@ -484,6 +487,23 @@ def deliver(
         files.append((pdf_path, pdf_blob))
     commit(files)
     return RenderResult(target, document, timings, 0, pdf_path, pages)
+
+
+def _section_headings(document: Document) -> list[str]:
+    return [b.full_text for b in document.blocks if isinstance(b, Heading) and b.level >= 2 and not b.new_page]
+
+
+def _break_before(document: Document, texts: set[str]) -> Document:
+    """`document` with each section heading whose text (spaces aside) is in `texts` starting a page."""
+    if not texts:
+        return document
+    blocks = [
+        dataclasses.replace(b, new_page=True)
+        if isinstance(b, Heading) and b.level >= 2 and "".join(b.full_text.split()) in texts
+        else b
+        for b in document.blocks
+    ]
+    return dataclasses.replace(document, blocks=blocks)
 
 
 def _write(prepared: Prepared, document: Document, fit: dict[int, float] | None = None) -> bytes:

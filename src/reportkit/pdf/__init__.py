@@ -1,6 +1,6 @@
 """PDF stage: one headless LibreOffice, driven through UNO, lays out each DOCX and exports its PDF."""
 
-from .layout import FIT_PASSES, PLACEHOLDER, Layout, charts_to_fit, pdf_pages, read_layout
+from .layout import FIT_PASSES, PLACEHOLDER, Layout, charts_to_fit, headings_to_break, pdf_pages, read_layout
 from .office import INSTALL_HINT, Office, find_soffice
 
 __all__ = [
@@ -8,6 +8,7 @@ __all__ = [
     "INSTALL_HINT",
     "PLACEHOLDER",
     "charts_to_fit",
+    "headings_to_break",
     "Layout",
     "Office",
     "find_soffice",

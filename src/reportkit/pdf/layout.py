@@ -213,6 +213,34 @@ FIT_PASSES = 4
 """Layouts a PDF render may take: the first, and up to three more while charts are drawn shorter to fit."""
 
 
+def stranded_headings(pages: Sequence[Page], headings: Collection[str]) -> set[str]:
+    """The headings of `headings` printed as the last line of a page: LibreOffice sometimes leaves a
+    section heading at the foot of a page and its text on the next, keep-with-next notwithstanding."""
+    wanted = {re.sub(r"\s+", "", h) for h in headings}
+    found = set()
+    for page, after in zip(pages, pages[1:]):
+        last = re.sub(r"\s+", "", page.lines[-1].text) if page.lines else ""
+        if last in wanted and after.lines:
+            found.add(last)
+    return found
+
+
+def _pages_of(pdf: bytes) -> list[Page] | None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="reportkit-fit-") as tmp:
+        path = Path(tmp) / "draft.pdf"
+        path.write_bytes(pdf)
+        return read_pages(path)
+
+
+def headings_to_break(pdf: bytes, headings: Collection[str]) -> set[str]:
+    """The headings of `headings` (as printed, spaces aside) that the PDF strands at the foot of a page:
+    each then starts the next page itself.  Empty without pdftotext."""
+    pages = _pages_of(pdf)
+    return set() if pages is None else stranded_headings(pages, headings)
+
+
 def charts_to_fit(
     pdf: bytes,
     charts: Collection[int],
@@ -224,12 +252,7 @@ def charts_to_fit(
     `charts` that the PDF shows pushed to the next page, and 1.0 for such tables of `tables` (see
     :func:`fit_charts`); DEFER only for the charts of `deferrable` (those a paragraph follows); empty
     without pdftotext."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="reportkit-fit-") as tmp:
-        path = Path(tmp) / "draft.pdf"
-        path.write_bytes(pdf)
-        pages = read_pages(path)
+    pages = _pages_of(pdf)
     if pages is None:
         return {}
     new: dict[int, float] = {}
