@@ -35,6 +35,14 @@ def _run_with(child: Any) -> Any:
     return r
 
 
+def _text_run(text: str, tag: str = "w:t") -> Any:
+    """A run of `text` whose spaces are kept (a ``w:delText`` run for a tracked deletion)."""
+    t = OxmlElement(tag)
+    t.set(qn("xml:space"), "preserve")
+    t.text = clean_text(text)
+    return _run_with(t)
+
+
 def _instr(text: str) -> Any:
     el = OxmlElement("w:instrText")
     el.set(qn("xml:space"), "preserve")
@@ -48,12 +56,7 @@ def add_field(paragraph: Any, instruction: str, result: str = "") -> None:
     p.append(_run_with(_fld_char("begin")))
     p.append(_run_with(_instr(instruction)))
     p.append(_run_with(_fld_char("separate")))
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = clean_text(result)
-    r.append(t)
-    p.append(r)
+    p.append(_text_run(result))
     p.append(_run_with(_fld_char("end")))
 
 
@@ -185,12 +188,7 @@ def add_toc_entry(paragraph: Any, anchor: str, text: str, page: str) -> None:
     h = OxmlElement("w:hyperlink")
     h.set(qn("w:anchor"), anchor)
     h.set(qn("w:history"), "1")
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = clean_text(text)
-    r.append(t)
-    h.append(r)
+    h.append(_text_run(text))
     if page:
         add_pageref(h, anchor, page)
     paragraph._p.append(h)
@@ -200,12 +198,7 @@ def add_link(paragraph: Any, anchor: str, text: str) -> None:
     """Append `text` as a hyperlink to the bookmark `anchor` in the same document."""
     h = OxmlElement("w:hyperlink")
     h.set(qn("w:anchor"), anchor)
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = clean_text(text)
-    r.append(t)
-    h.append(r)
+    h.append(_text_run(text))
     paragraph._p.append(h)
 
 
@@ -215,12 +208,7 @@ def add_revision(paragraph: Any, kind: str, text: str, rid: int, date: str, auth
     wrapper.set(qn("w:id"), str(rid))
     wrapper.set(qn("w:author"), author)
     wrapper.set(qn("w:date"), date)
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:delText" if kind == "del" else "w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = clean_text(text)
-    r.append(t)
-    wrapper.append(r)
+    wrapper.append(_text_run(text, "w:delText" if kind == "del" else "w:t"))
     paragraph._p.append(wrapper)
 
 
@@ -285,12 +273,7 @@ def add_chart(
 
 
 def add_text(paragraph: Any, text: str) -> None:
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = clean_text(text)
-    r.append(t)
-    paragraph._p.append(r)
+    paragraph._p.append(_text_run(text))
 
 
 _VML = 'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
