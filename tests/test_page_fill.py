@@ -24,13 +24,18 @@ PART = re.compile(r"^(摘要|核心观点|研究方法与免责声明|第[一二
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> list[Page]:
+def report_pdf(tmp_path_factory) -> Path:
     if soffice() is None or shutil.which("pdftotext") is None:
         pytest.skip("needs LibreOffice and pdftotext")
     out = tmp_path_factory.mktemp("fill") / "report.docx"
     res = run_cli("render", "--year", "2024", "--pdf", "--output", str(out), cwd=ROOT)
     assert res.returncode == 0, res.stderr
-    found = read_pages(out.with_suffix(".pdf"))
+    return out.with_suffix(".pdf")
+
+
+@pytest.fixture(scope="module")
+def pages(report_pdf: Path) -> list[Page]:
+    found = read_pages(report_pdf)
     assert found is not None
     return found
 
@@ -90,3 +95,36 @@ def test_a_heading_at_the_foot_of_a_page_is_found_to_start_the_next() -> None:
     assert stranded_headings([foot, text], heads) == {"四、研发规模增长趋势与预测"}
     # -- a heading followed by its text on the same page, or on the last page, is left alone --
     assert stranded_headings([text, foot], heads) == set()
+
+
+def _line_spread(pdf: Path) -> list[tuple[float, int, str]]:
+    """(width / natural width, page, text) of every long printed line: the natural width counts a
+    full-width character as one em of the body size and any other as half an em."""
+    import html
+    import subprocess
+    import unicodedata
+
+    out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    found = []
+    for number, body in enumerate(re.findall(r"<page [^>]*>(.*?)</page>", out, re.S), start=1):
+        for x0, x1, inner in re.findall(
+            r'<line xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>(.*?)</line>', body, re.S
+        ):
+            text = html.unescape("".join(re.findall(r">([^<]*)</word>", inner)))
+            if len(text) < 25 or re.search(r"\d{4}E\d{4}E", text):  # -- short lines; a chart's year axis --
+                continue
+            ems = sum(1.0 if c in "“”‘’" or unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
+            found.append(((float(x1) - float(x0)) / (ems * BODY_PT), number, text))
+    return found
+
+
+BODY_PT = 10.5
+"""五号, the body text size of the reference document."""
+MOST_SPREAD = 1.13
+"""A justified line whose characters are spread wider than this (a long number pushed to the next line
+leaves the gap to the letter spacing) reads as a typesetting fault; a normal line measures about 1.0-1.1."""
+
+
+def test_no_line_is_letter_spaced_to_fill_the_measure(report_pdf: Path) -> None:
+    spread = [(round(r, 2), page, text[:30]) for r, page, text in _line_spread(report_pdf) if r > MOST_SPREAD]
+    assert not spread, f"letter-spaced lines (spread, physical page, text): {spread}"
