@@ -21,7 +21,7 @@ from .atomic import commit, recover
 from .config import Manifest, edition_year_problem, load_manifest, source_date
 from .context import Data, build_data, collect_data
 from .data import DateValue, load_edition, read_edition
-from .data.excel import ignored_tables
+from .data.edition import ignored_tables
 from .errors import Location, OutputError, Problem, ProblemsFound, ReportkitError, StyleError
 from .markup import read_markup
 from .model import (

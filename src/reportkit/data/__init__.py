@@ -1,6 +1,6 @@
 """Data stage: Excel workbooks -> validated raw tables that remember their cells."""
 
-from .excel import load_edition, load_workbook_tables, read_edition
+from .edition import load_edition, load_workbook_tables, read_edition
 from .tables import CellRef, Citation, Column, DataException, DateValue, RawRow, RawTable
 
 __all__ = [

@@ -1,7 +1,9 @@
-"""Read an edition's workbooks (the only module that touches openpyxl).
+"""Read one worksheet's cells into a table: the metadata block, the header, the rows, each value
+checked and traced to its cell.
 
-Every sheet becomes a :class:`RawTable`; every problem found is collected with its file,
-sheet and cell, so that one run reports all of them.
+Every sheet becomes a :class:`RawTable`; every problem found is collected with its file, sheet and
+cell, so that one run reports all of them.  The cells come from :mod:`.sheets`; the edition's folder
+is read by :mod:`.edition`.
 """
 
 from __future__ import annotations
@@ -10,15 +12,12 @@ import bisect
 import dataclasses
 import datetime as _dt
 import difflib
-import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from .. import limits
-from ..errors import DataError, Location, Problem, ProblemsFound, ReportkitError
-from ..intake import open_package, read_file
+from ..errors import Location, Problem
+from .sheets import Sheet
+from .sheets import text_of as _text
 from .tables import (
     ASSUMPTION_LABEL,
     CITATION_KINDS,
@@ -54,8 +53,6 @@ URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 YEAR_TEXT = re.compile(r"^\s*(\d{4})\s*年?\s*$")
 EXCEPTION_TARGET = re.compile(r"^\s*([A-Za-z]{1,3}[1-9][0-9]*)\s+([a-z_]+)\s*$")
 REQUIRED_META = ("ID", "标题", "单位", "来源")
-IGNORED_SHEET = "sheet {title} holds table {id} but is skipped: sheets whose name starts with _ or # are scratch"
-_IGNORED_SHEET_RE = re.compile(r"^sheet .+ holds table (?P<id>\S+) but is skipped")
 MAX_ABS_VALUE = 1e15  # -- larger is a typo or a wrong unit, and no chart can draw it --
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -83,10 +80,6 @@ def _quoted(text: str, limit: int = 60) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
 _NUMERIC_TEXT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 
@@ -104,34 +97,10 @@ def scales_percent(number_format: str | None) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
 
 
-class _Sheet:
-    """One worksheet as the cells it holds (value, number format, formula by row and column): what
-    reading it costs follows its cells, never the size it declares."""
-
-    def __init__(self, title: str):
-        self.title = title
-        self.values: dict[tuple[int, int], Any] = {}
-        self.formats: dict[tuple[int, int], str] = {}
-        self.formulas: dict[tuple[int, int], str] = {}
-        self.rows: dict[int, list[int]] = {}
-        self.max_row = self.max_column = 0
-        self.merged: list[str] = []
-        """Merged ranges (A1:B2) as Excel declares them."""
-        self.hidden_rows: set[int] = set()
-
-    def add(self, row: int, col: int, value: Any, number_format: str, formula: str | None) -> None:
-        self.values[row, col] = value
-        self.formats[row, col] = number_format
-        if formula is not None:
-            self.formulas[row, col] = formula
-        self.rows.setdefault(row, []).append(col)
-        self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, col)
-
-
 class _SheetReader:
     """Reads one worksheet; problems go to `problems`."""
 
-    def __init__(self, sheet: _Sheet, rel_file: str, problems: list[Problem]):
+    def __init__(self, sheet: Sheet, rel_file: str, problems: list[Problem]):
         self.cells = sheet
         self.file = rel_file
         self.sheet = sheet.title
@@ -711,310 +680,7 @@ class _SheetReader:
                 )
 
 
-WORKBOOK = "an .xlsx workbook (save it as Excel Workbook .xlsx)"
-
-
-def _open_failure(exc: BaseException, rel: str) -> str:
-    """Return one line saying why openpyxl could not open a workbook (it wraps the real cause)."""
-    cause = exc.__cause__ or exc.__context__ or exc
-    text = " ".join(str(cause).split()) or type(cause).__name__
-    return f"cannot open workbook: {text}"
-
-
-def _number_format(wb: Any, style_id: int) -> str:
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-
-    try:
-        fmt_id = wb._cell_styles[style_id].numFmtId
-        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
-            return str(BUILTIN_FORMATS.get(fmt_id, "General"))
-        return str(wb._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE])
-    except (IndexError, AttributeError, TypeError):
-        return "General"
-
-
-def _read_sheets(data: bytes, rel: str, problems: list[Problem]) -> list[_Sheet]:
-    """Stream the cells of every worksheet of the workbook `data` (openpyxl's read-only parser, one
-    row at a time), within the limits on cells, used range and text per cell."""
-    import warnings
-
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
-
-    class Parser(WorkSheetParser):  # type: ignore[misc]
-        """Cached values (data_only) and, beside them, whether the cell holds a formula."""
-
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell: dict[str, Any] = super().parse_cell(element)
-            formula = element.find(FORMULA_TAG)
-            cell["formula"] = None if formula is None else "=" + (formula.text or "")
-            return cell
-
-    try:
-        open_package(data, DataError, rel, WORKBOOK, "bad_workbook", streamed=("xl/worksheets/",)).close()
-    except DataError as exc:
-        problems.extend(exc.problems)
-        return []
-    sheets: list[_Sheet] = []
-    count = 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # -- openpyxl's reader, step by step: what the sheets need (strings, styles, the list of sheets),
-        # and no read-only worksheet, which scans a whole sheet for its size before a cell is read --
-        try:
-            reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
-            reader.read_manifest()
-            reader.read_strings()
-            reader.read_workbook()
-            apply_stylesheet(reader.archive, reader.wb)
-            sheet_parts = [
-                (s.name, r.target)
-                for s, r in reader.parser.find_sheets()
-                if r.target in reader.valid_files and "chartsheet" not in r.Type
-            ]
-        except Exception as exc:  # openpyxl raises many types for broken files
-            problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
-            return []
-        wb = reader.wb
-        try:
-            for title, target in sheet_parts:
-                if title.startswith(("_", "#")):
-                    with reader.archive.open(target) as source:
-                        first: tuple[int, list[dict[str, Any]]] = next(
-                            Parser(source, reader.shared_strings, data_only=True).parse(), (1, [])
-                        )
-                    a1_b1 = {c["column"]: _text(c["value"]) for c in first[1] if c["column"] <= 2}
-                    if first[0] == 1 and a1_b1.get(1) == "ID":
-                        # -- a table renamed to _name disappears from the report: say why --
-                        problems.append(
-                            Problem(
-                                "ignored_sheet",
-                                IGNORED_SHEET.format(title=title, id=a1_b1.get(2) or "?"),
-                                Location(rel, title, "A1"),
-                                hint=f"rename it to {title.lstrip('_#')} to include it in the report",
-                                warning=True,
-                            )
-                        )
-                    continue
-                sheet = _Sheet(title)
-                beyond = False
-                where = Location(rel, title)
-                with reader.archive.open(target) as source:
-                    parser = Parser(
-                        source,
-                        reader.shared_strings,
-                        data_only=True,
-                        epoch=wb.epoch,
-                        date_formats=wb._date_formats,
-                        timedelta_formats=wb._timedelta_formats,
-                    )
-                    for _row, cells in parser.parse():
-                        count += len(cells)
-                        if count > limits.CELLS:
-                            problems.append(
-                                Problem(
-                                    "too_large",
-                                    f"the workbook holds more than {limits.CELLS:,} "
-                                    "cells, the limit; delete unused sheets, rows and columns",
-                                    where,
-                                )
-                            )
-                            return []
-                        for c in cells:
-                            value, row, col = c["value"], c["row"], c["column"]
-                            if value is None and c["formula"] is None:
-                                continue
-                            ref = Location(rel, title, f"{get_column_letter(min(col, 18278))}{row}")
-                            if row > limits.ROWS or col > limits.COLUMNS:
-                                problems.append(
-                                    Problem(
-                                        "too_large",
-                                        f"a value beyond the range reportkit reads ({limits.COLUMNS:,} "
-                                        f"columns, {limits.ROWS:,} rows); delete it or move the table",
-                                        ref,
-                                    )
-                                )
-                                beyond = True
-                                break
-                            if isinstance(value, str) and len(value) > limits.CELL_TEXT:
-                                problems.append(
-                                    Problem(
-                                        "too_large",
-                                        f"the cell holds {len(value):,} characters; the "
-                                        f"limit is {limits.CELL_TEXT:,} (Excel's own)",
-                                        ref,
-                                    )
-                                )
-                                value = None
-                            sheet.add(row, col, value, _number_format(wb, c["style_id"]), c["formula"])
-                        if beyond:
-                            break
-                    if parser.merged_cells is not None:
-                        sheet.merged = [str(m.ref) for m in parser.merged_cells.mergeCell]
-                    sheet.hidden_rows = {
-                        int(r) for r, attrs in parser.row_dimensions.items() if attrs.get("hidden") in ("1", "true")
-                    }
-                if not beyond:
-                    sheets.append(sheet)
-        except Exception as exc:  # openpyxl raises many types for broken files
-            problems.append(Problem("bad_workbook", _open_failure(exc, rel), Location(rel)))
-            return []
-        finally:
-            reader.archive.close()
-    return sheets
-
-
-def workbook_files(folder: Path) -> list[Path]:
-    """The workbooks of an edition's folder, in name order (Excel's ~$ lock files and hidden files aside)."""
-    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
-
-
-def whole_workbooks(folder: Path, project: Path) -> Iterator[tuple[Path, str, bytes, list[Problem]]]:
-    """(path, project-relative name, bytes, problems) of each workbook of `folder`, for the writers that
-    load a workbook whole (new-edition, recalc): the problems say what stops it from being read at all,
-    and such a workbook must not be loaded."""
-    for path in workbook_files(folder):
-        rel = path.relative_to(project).as_posix()
-        data = read_file(path, project, limits.WORKBOOK_BYTES, DataError, rel, what="workbook")
-        yield path, rel, data, workbook_problems(data, rel)
-
-
-def workbook_problems(data: bytes, rel: str) -> list[Problem]:
-    """What stops the workbook `data` from being read at all (package, size, cells, used range, text
-    per cell), for writers that load it whole."""
-    problems: list[Problem] = []
-    _read_sheets(data, rel, problems)
-    return problems
-
-
-def load_workbook_tables(data: bytes, rel: str, problems: list[Problem]) -> list[RawTable]:
-    """Return the tables of one workbook (its bytes); problems are appended to `problems`."""
-    tables = []
-    for sheet in _read_sheets(data, rel, problems):
-        table = _SheetReader(sheet, rel, problems).read()
-        if table is not None:
-            tables.append(table)
-    return tables
-
-
-_CACHED_TYPES = (RawTable, RawRow, Column, CellRef, Citation, DataException, DateValue, Problem, Location)
-
-
-def _cached_tables(data: bytes, rel: str, cache_dir: Path | None) -> tuple[list[RawTable], list[Problem]]:
-    """Read one workbook, reusing the result of an earlier read of identical bytes at the same path."""
-    from .. import code_fingerprint
-    from ..cache import Cache, digest
-
-    problems: list[Problem] = []
-    cache = Cache(cache_dir)
-    if not cache.enabled:
-        return load_workbook_tables(data, rel, problems), problems
-    key = digest(data, rel, code_fingerprint())
-    found = cache.get_json(key, _CACHED_TYPES)
-    if isinstance(found, list) and len(found) == 2:
-        return found[0], found[1]
-    tables = load_workbook_tables(data, rel, problems)
-    cache.put_json(key, [tables, problems])
-    return tables, problems
-
-
-STRAY_SUFFIXES = {".csv": "CSV", ".tsv": "TSV", ".xls": "Excel 97-2003", ".xlsm": "macro-enabled", ".ods": "ODS"}
-
-
-def ignored_tables(problems: list[Problem]) -> dict[str, str]:
-    """Table IDs held by sheets skipped as scratch (`_name`), with the warning that says so: a template
-    asking for one is told where it is instead of only "no table"."""
-    found = {}
-    for p in problems:
-        m = _IGNORED_SHEET_RE.match(p.message) if p.code == "ignored_sheet" else None
-        if m:
-            found[m.group("id")] = f"{p.location}: {p.message}; {p.hint}"
-    return found
-
-
-def _stray_files(folder: Path, project: Path) -> list[Problem]:
-    """Data files beside the workbooks that reportkit does not read: an analyst who drops a CSV there
-    expects it to count, so say that it does not."""
-    found = []
-    for path in sorted(folder.iterdir()):
-        kind = STRAY_SUFFIXES.get(path.suffix.lower())
-        if kind is None or path.name.startswith(("~$", ".")) or not path.is_file():
-            continue
-        rel = path.relative_to(project).as_posix()
-        found.append(
-            Problem(
-                "stray_file",
-                f"this {kind} file is not read: an edition's data is the .xlsx workbooks in its folder",
-                Location(rel),
-                hint="save it as an Excel workbook (.xlsx) with the metadata block to use it, or move it out",
-                warning=True,
-            )
-        )
-    return found
-
-
-def load_edition(project: Path, year: int, cache_dir: Path | None = None) -> list[RawTable]:
-    """Return every table of `datasets/<year>/` in file and sheet order.
-
-    With `cache_dir`, a workbook whose bytes did not change since the last read is not parsed again.
-    Raises :class:`ProblemsFound` listing every problem in every workbook; warnings do not raise
-    (:func:`read_edition` returns them).
-    """
-    tables, problems = read_edition(project, year, cache_dir)
-    errors = [p for p in problems if not p.warning]
-    if errors:
-        raise ProblemsFound(errors)
-    return tables
-
-
-def read_edition(project: Path, year: int, cache_dir: Path | None = None) -> tuple[list[RawTable], list[Problem]]:
-    """Return the tables of `datasets/<year>/` as far as they could be read (a malformed cell is left
-    empty), and every problem found; raises DataError only when there is no edition to read."""
-    folder = project / "datasets" / str(year)
-    if not folder.is_dir():
-        available = sorted(p.name for p in (project / "datasets").glob("*") if p.is_dir() and p.name.isdigit())
-        hint = f"; editions with data: {', '.join(available)}" if available else ""
-        raise DataError(
-            f"no datasets for {year}: folder datasets/{year} does not exist{hint}",
-            Location(f"datasets/{year}"),
-            code="missing",
-        )
-    problems: list[Problem] = []
-    tables: list[RawTable] = []
-    files = workbook_files(folder)
-    if not files:
-        raise DataError(f"datasets/{year} holds no .xlsx workbook", Location(f"datasets/{year}"), code="missing")
-    problems.extend(_stray_files(folder, project))
-    for path in files:
-        rel = path.relative_to(project).as_posix()
-        try:
-            data = read_file(path, project, limits.WORKBOOK_BYTES, DataError, rel, what="workbook")
-        except ReportkitError as exc:
-            problems.extend(exc.problems)
-            continue
-        found, errors = _cached_tables(data, rel, cache_dir)
-        tables.extend(found)
-        problems.extend(errors)
-    if cache_dir is not None and files:
-        from ..cache import Cache
-
-        Cache(cache_dir).trim()
-    seen: dict[str, RawTable] = {}
-    unique = []
-    for t in tables:
-        if t.id and t.id in seen:
-            other = seen[t.id]
-            ref = t.meta_refs.get("ID")
-            problems.append(
-                Problem(
-                    "duplicate",
-                    f"ID {t.id} is also used by {other.file} [{other.sheet}]",
-                    Location(t.file, t.sheet, ref.cell if ref else None),
-                )
-            )
-            continue
-        seen.setdefault(t.id, t)
-        unique.append(t)
-    return unique, problems
+def read_table(sheet: Sheet, rel: str, problems: list[Problem]) -> RawTable | None:
+    """The table of one worksheet's cells (None for a sheet with no table); problems are appended to
+    `problems`."""
+    return _SheetReader(sheet, rel, problems).read()

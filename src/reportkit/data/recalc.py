@@ -476,7 +476,7 @@ def recalc_edition(project: Path, year: int, everything: bool = False) -> list[t
     cannot be computed (every one is listed) leaves every workbook as it was.
     """
     from ..atomic import commit
-    from .excel import whole_workbooks
+    from .edition import whole_workbooks
 
     folder = project / "datasets" / str(year)
     if not folder.is_dir():

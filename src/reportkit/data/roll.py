@@ -259,7 +259,7 @@ def new_edition(
 
     from ..atomic import publish_folder
     from ..intake import resolved_inside
-    from .excel import whole_workbooks
+    from .edition import whole_workbooks
     from .recalc import recalculate
     from .workbook_charts import Extension, carry_charts, refresh_caches
 
