@@ -861,6 +861,12 @@ def test_two_renders_to_the_same_path_leave_a_valid_docx(tmp_path: Path) -> None
         json.loads(sidecar.read_text(encoding="utf-8"))
 
 
+def _render_process(proj: Path) -> subprocess.Popen[str]:
+    """A render of `proj` in its own process, to be interrupted or killed while it works."""
+    cmd = [sys.executable, "-m", "reportkit", "render", "--year", YEAR, "--project", str(proj), "--jobs", "1"]
+    return subprocess.Popen([*cmd, "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def _whole_docx(data: bytes) -> bool:
     import io
 
@@ -881,23 +887,7 @@ def test_a_killed_render_leaves_the_previous_file(tmp_path: Path, good_docx: byt
     out.write_bytes(good_docx)
     killed = 0
     for delay in (0.3, 1.0):
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reportkit",
-                "render",
-                "--year",
-                YEAR,
-                "--project",
-                str(proj),
-                "--jobs",
-                "1",
-                "--no-cache",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = _render_process(proj)
         time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -917,24 +907,7 @@ def test_an_interrupted_render_cleans_up(tmp_path: Path, good_docx: bytes) -> No
     out = default_output(proj)
     out.parent.mkdir(parents=True)
     out.write_bytes(good_docx)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reportkit",
-            "render",
-            "--year",
-            YEAR,
-            "--project",
-            str(proj),
-            "--jobs",
-            "1",
-            "--no-cache",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _render_process(proj)
     time.sleep(1.0)
     if proc.poll() is not None:
         proc.communicate(timeout=120)  # -- closes the pipes, which would otherwise warn in a later test --
