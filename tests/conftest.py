@@ -219,3 +219,24 @@ def docx_findings(path: Path) -> list[str]:
 
 def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture(scope="session")
+def default_docx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default edition rendered once for the whole run (DOCX only); tests read it, never write it."""
+    out = tmp_path_factory.mktemp("default-docx") / "report.docx"
+    res = run_cli("render", "--year", "2024", "--output", str(out), cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def default_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default edition's PDF (with the DOCX of the same layout beside it), rendered once; skips
+    without LibreOffice and pdftotext."""
+    if soffice() is None or shutil.which("pdftotext") is None:
+        pytest.skip("needs LibreOffice and pdftotext")
+    out = tmp_path_factory.mktemp("default-pdf") / "report.docx"
+    res = run_cli("render", "--year", "2024", "--pdf", "--output", str(out), cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    return out.with_suffix(".pdf")

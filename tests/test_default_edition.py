@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import ROOT, docx_findings, run_cli
+from conftest import ROOT, docx_findings
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.slow
@@ -59,11 +59,8 @@ TITLE = "2024-2030年中国工业大模型产业研发规模与未来建设现�
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("default") / "report.docx"
-    res = run_cli("render", "--year", "2024", "--output", str(out), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    return out
+def report(default_docx: Path) -> Path:
+    return default_docx
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli, soffice
 
 from reportkit.docx.writer import DEFER as WRITER_DEFER
 from reportkit.pdf.layout import DEFER, Line, Page, fit_charts, read_pages, stranded_headings
@@ -24,13 +23,8 @@ PART = re.compile(r"^(摘要|核心观点|研究方法与免责声明|第[一二
 
 
 @pytest.fixture(scope="module")
-def report_pdf(tmp_path_factory) -> Path:
-    if soffice() is None or shutil.which("pdftotext") is None:
-        pytest.skip("needs LibreOffice and pdftotext")
-    out = tmp_path_factory.mktemp("fill") / "report.docx"
-    res = run_cli("render", "--year", "2024", "--pdf", "--output", str(out), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    return out.with_suffix(".pdf")
+def report_pdf(default_pdf: Path) -> Path:
+    return default_pdf
 
 
 @pytest.fixture(scope="module")

@@ -70,11 +70,8 @@ def _citation(row: list) -> tuple[str, str, str, str, str]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("refs") / "report.docx"
-    res = run_cli("render", "--year", "2024", "--output", str(out), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    return out
+def report(default_docx: Path) -> Path:
+    return default_docx
 
 
 @pytest.fixture(scope="module")

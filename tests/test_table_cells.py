@@ -9,12 +9,10 @@ again would show up as fragments.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli, soffice
 from docx.oxml.ns import qn
 from lxml import etree
 
@@ -61,11 +59,8 @@ def tables(path: Path) -> list[tuple[list[int], list[list[list[str]]]]]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("cells") / "report.docx"
-    res = run_cli("render", "--year", "2024", "--output", str(out), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    return out
+def report(default_docx: Path) -> Path:
+    return default_docx
 
 
 def test_every_cell_line_fits_its_column_and_breaks_only_between_words(report: Path) -> None:
@@ -101,11 +96,8 @@ def test_the_issues_breaks_are_words_to_the_segmenter() -> None:
     assert units("《关于推动未来产业创新发展的实施意见》")[-1] == "意见》"
 
 
-@pytest.mark.skipif(soffice() is None or shutil.which("pdftotext") is None, reason="needs LibreOffice and pdftotext")
-def test_the_pdf_prints_every_cell_line_whole(tmp_path: Path) -> None:
-    out = tmp_path / "report.docx"
-    res = run_cli("render", "--year", "2024", "--pdf", "--output", str(out), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
+def test_the_pdf_prints_every_cell_line_whole(default_pdf: Path) -> None:
+    out = default_pdf.with_suffix(".docx")
     text = subprocess.run(
         ["pdftotext", "-layout", str(out.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True
     ).stdout

@@ -6,7 +6,6 @@ left by chart()/table() calls are fenced blocks that are swapped for the registe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
@@ -121,15 +120,14 @@ class MarkupReader:
         """A chart() or table() called inside a sentence: its block splits the paragraph in two, which
         the author rarely means."""
         found = []
-        for m in re.finditer(rf"\n\n```{re.escape(self.registry.info)}\n(\d+)\n```\n\n", text):
-            before = text[m.start() - 1] if m.start() else "\n"
-            after = text[m.end()] if m.end() < len(text) else "\n"
+        for start, end, obj in self.registry.placed(text):
+            before = text[start - 1] if start else "\n"
+            after = text[end] if end < len(text) else "\n"
             if before == "\n" and after == "\n":
                 continue
-            obj = self.registry.get(int(m.group(1)))
             what = "table()" if isinstance(obj, Table) else "chart()" if isinstance(obj, Figure) else "page_break()"
             # -- the sentence's line: before the call, or (a call at a line's start) after it --
-            line = text.count("\n", 0, m.start() if before != "\n" else m.end()) + 1
+            line = text.count("\n", 0, start if before != "\n" else end) + 1
             where = text.template_line(line) if isinstance(text, RenderedText) else line
             found.append(
                 Problem(

@@ -13,7 +13,7 @@ import re
 import secrets
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,15 @@ class Registry:
                 rows=tuple(tuple(self._cell(c) for c in row) for row in obj.rows),
             )
         self.objects.append(obj)
-        return Raw(f"\n\n```{self.info}\n{len(self.objects) - 1}\n```\n\n")
+        return Raw(self._placeholder(len(self.objects) - 1))
+
+    def _placeholder(self, index: int) -> str:
+        return f"\n\n```{self.info}\n{index}\n```\n\n"
+
+    def placed(self, text: str) -> Iterator[tuple[int, int, Figure | Table | PageBreak]]:
+        """(start, end, object) of every placeholder this registry left in `text`, in order."""
+        for m in re.finditer(rf"\n\n```{re.escape(self.info)}\n(\d+)\n```\n\n", text):
+            yield m.start(), m.end(), self.objects[int(m.group(1))]
 
     def get(self, index: int) -> Figure | Table | PageBreak:
         return self.objects[index]
